@@ -1,0 +1,82 @@
+"""Signed-in sessions: loading the user behind a cookie, and revoking every session of a user."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+
+from exchange.accounts.models import Pupil, User
+from exchange.extensions import db
+
+
+def load_user(user_id: str) -> User | Pupil | None:
+    """Flask-Login loader: `kind:id:version`; a bumped version revokes older cookies."""
+    kind, _, rest = user_id.partition(":")
+    ident, _, version = rest.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    model = {"staff": User, "pupil": Pupil}.get(kind)
+    if model is None:
+        return None
+    user = db.session.get(model, int(ident))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+# Pupils sign in on shared class tablets: their sessions end sooner. Config keys override these.
+TIMEOUTS = {
+    "pupil": {"idle": 30 * 60, "absolute": 6 * 3600},
+    "staff": {"idle": 2 * 3600, "absolute": 12 * 3600},
+}
+STARTED, SEEN = "_started", "_seen"
+
+
+def start_session(user: User | Pupil) -> None:
+    """Sign a user in on this browser (a fresh session, so a planted one is not reused)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    now = int(time.time())
+    session[STARTED] = session[SEEN] = now
+
+
+def end_session() -> None:
+    """Sign out on this browser."""
+    logout_user()
+    session.clear()
+
+
+def timeouts_for(user: Any) -> tuple[int, int]:
+    """(idle seconds, absolute seconds) for this kind of account."""
+    kind = "pupil" if getattr(user, "is_pupil", False) else "staff"
+    config = current_app.config
+    idle = config.get(f"{kind.upper()}_IDLE_SECONDS", TIMEOUTS[kind]["idle"])
+    absolute = config.get(f"{kind.upper()}_MAX_SESSION_SECONDS", TIMEOUTS[kind]["absolute"])
+    return int(idle), int(absolute)
+
+
+def session_expired(user: Any, now: float | None = None) -> bool:
+    """Has this browser's session run out (idle too long, or signed in too long ago)?
+
+    Sessions without timestamps (made before this check existed) start their clocks now.
+    """
+    now = int(now if now is not None else time.time())
+    started, seen = session.get(STARTED), session.get(SEEN)
+    if started is None or seen is None:
+        session[STARTED], session[SEEN] = started or now, seen or now
+        return False
+    idle, absolute = timeouts_for(user)
+    if now - int(seen) > idle or now - int(started) > absolute:
+        return True
+    if now - int(seen) >= 60:  # refresh at most once a minute, not on every request
+        session[SEEN] = now
+    return False
+
+
+def revoke_sessions(user: User | Pupil) -> None:
+    """End every session of a user, everywhere (caller commits)."""
+    user.session_version = (user.session_version or 1) + 1

@@ -1,0 +1,3 @@
+"""Socket.IO handlers of the accounts area."""
+
+from __future__ import annotations

@@ -1,0 +1,58 @@
+"""Who may do what: one function per question, grouped by area, imported from here."""
+
+from exchange.authz import accounts, enquiry, events, insights, rooms, space
+from exchange.authz.accounts import (
+    can_confirm_link,
+    can_manage_class,
+    can_manage_district,
+    can_manage_link,
+    can_manage_pupil,
+    can_view_class,
+    can_view_link,
+    can_view_school,
+)
+from exchange.authz.core import (
+    can_join_stream,
+    class_of_actor_in_link,
+    in_class,
+    is_admin,
+    is_facilitator_of,
+    is_pupil,
+    is_pupil_of,
+    is_signed_in,
+    is_staff,
+    member_of_link,
+    oversees_district,
+    teaches,
+    teaches_in_link,
+)
+
+__all__ = [
+    "accounts",
+    "enquiry",
+    "events",
+    "insights",
+    "rooms",
+    "space",
+    "can_confirm_link",
+    "can_join_stream",
+    "can_manage_class",
+    "can_manage_district",
+    "can_manage_link",
+    "can_manage_pupil",
+    "can_view_class",
+    "can_view_link",
+    "can_view_school",
+    "class_of_actor_in_link",
+    "in_class",
+    "is_admin",
+    "is_facilitator_of",
+    "is_pupil",
+    "is_pupil_of",
+    "is_signed_in",
+    "is_staff",
+    "member_of_link",
+    "oversees_district",
+    "teaches",
+    "teaches_in_link",
+]

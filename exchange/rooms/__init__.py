@@ -1,0 +1,1 @@
+"""Socket.IO rooms: live sessions, celebration events and presence."""

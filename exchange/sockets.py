@@ -1,0 +1,283 @@
+"""Socket.IO core: refuse anonymous sockets, join streams after checking, and one way to
+write a command handler (validate, authorise, call a service, acknowledge)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
+
+from exchange import authz, realtime
+from exchange.accounts.models import Pupil, User
+from exchange.errors import DomainError, socket_error
+from exchange.extensions import db, socketio
+
+log = logging.getLogger("exchange.sockets")
+Handler = Callable[..., dict[str, Any] | None]
+
+
+class SubscribeSchema(Schema):
+    """Join a stream, optionally catching up after the last sequence number seen."""
+
+    stream = fields.String(required=True, validate=validate.Length(min=3, max=80))
+    after_seq = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+def socket_command(
+    event: str, schema: type[Schema] | None = None, namespace: str = "/"
+) -> Callable[[Handler], Handler]:
+    """Register a client-to-server command: signed-in only, payload validated, errors acked.
+
+    The handler receives the signed-in user and the validated payload and returns the ack body
+    (``{"ok": True, ...}`` is added when it returns a dict without "ok").
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        # One instance per command: building a marshmallow schema copies its declared fields,
+        # three times the cost of loading a payload with it; load() keeps no state between calls.
+        loader = schema() if schema is not None else None
+
+        @functools.wraps(handler)
+        def wrapper(payload: Any = None) -> dict[str, Any]:
+            started = time.perf_counter()
+            outcome = "ok"
+            _drop_routing_error()
+            _fresh_user()
+            # Read before the handler: after its commit the user is expired, and reading the
+            # key for the log line would load the user again.
+            actor_key = getattr(current_user, "actor_key", "anonymous")
+            try:
+                if not authz.is_signed_in(current_user):
+                    outcome = "unauthenticated"
+                    return {"ok": False, "error": "unauthenticated", "message": "Please sign in."}
+                data: Any = payload
+                if loader is not None:
+                    if not isinstance(payload, dict):
+                        outcome = "invalid"
+                        return {
+                            "ok": False,
+                            "error": "invalid",
+                            "message": "The message was not in the expected form.",
+                        }
+                    data = loader.load(payload)
+                result = handler(current_user._get_current_object(), data) or {}
+                result.setdefault("ok", True)
+                return result
+            except ValidationError as exc:
+                db.session.rollback()
+                outcome = "invalid"
+                return {
+                    "ok": False,
+                    "error": "invalid",
+                    "message": "The message was not in the expected form.",
+                    "details": exc.messages,
+                }
+            except DomainError as exc:
+                db.session.rollback()
+                outcome = exc.code
+                return exc.as_dict()
+            except Exception as exc:
+                db.session.rollback()
+                outcome = "server_error"
+                log.exception("socket handler %s failed", event)
+                return socket_error(exc)
+            finally:
+                log.info(
+                    "socket event",
+                    extra={
+                        "fields": {
+                            "event": event,
+                            "outcome": outcome,
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                            "actor": actor_key,
+                        }
+                    },
+                )
+
+        socketio.on_event(event, wrapper, namespace=namespace)
+        return wrapper
+
+    return decorate
+
+
+# Sockets of this process and whose session they carry: sid -> (model, id, session version).
+# A sweeper compares them with the database, so a revoked session (sign-out elsewhere, a disabled
+# pupil, a password change) loses its open sockets within a second, on every process.
+_LOCAL_SOCKETS: dict[str, tuple[str, int, int]] = {}
+# Areas clean up after a closing socket here (presence); one disconnect handler serves them all.
+DISCONNECT_HOOKS: list[Callable[[str], None]] = []
+_SWEEP_SECONDS = 0.5
+_sweeper_started: set[int] = set()
+
+
+def _drop_routing_error() -> None:
+    """Forget the NotFound that Flask-SocketIO's request context keeps for every event.
+
+    Each socket event runs in a request context built from the socket's handshake request
+    (GET /socket.io/), which matches no Flask route: the context keeps a NotFound whose
+    traceback holds the frame that holds the context, a cycle only the cyclic collector frees.
+    With a thousand screens that was thousands of objects a second, and the collections that
+    freed them stalled every broadcast. Nothing reads it: socket events are not dispatched.
+    """
+    if getattr(request, "routing_exception", None) is not None:
+        request.routing_exception = None
+
+
+# The user a socket's last load found: sid -> (loaded at, session's user id, detached user).
+_USERS: dict[str, tuple[float, str, Any]] = {}
+USER_TTL_SECONDS = 1.0
+
+
+def _fresh_user() -> None:
+    """The signed-in user of this socket's event, loaded at most once a second per socket.
+
+    Flask-Login would load the user from the database for every event (a screen's connect and
+    join_event, every stage action): a socket reuses the user its last load found for up to a
+    second, attached to this event's database session without a query. A revoked session
+    still stops within a second: the sweeper disconnects its sockets within half a second, and
+    no socket keeps a user longer than USER_TTL_SECONDS. Keyed by socket and checked against
+    the session's user id, so the Socket.IO test client (one app context shared by every
+    socket) never mixes users.
+    """
+    g.pop("_login_user", None)
+    sid = getattr(request, "sid", None)
+    user_id = session.get("_user_id")
+    now = time.monotonic()
+    cached = _USERS.get(sid) if sid is not None else None
+    if cached is not None and cached[1] == user_id and now - cached[0] < USER_TTL_SECONDS:
+        try:
+            g._login_user = db.session.merge(cached[2], load=False)
+            return
+        except InvalidRequestError:
+            # The cached user has unsaved changes (another event of this socket is changing
+            # it right now): load it from the database like any other event.
+            g.pop("_login_user", None)
+    user = current_user._get_current_object()
+    if sid is not None and user_id is not None and authz.is_signed_in(user):
+        _USERS[sid] = (now, user_id, user)
+    elif sid is not None:
+        _USERS.pop(sid, None)
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> bool:
+    """Refuse sockets without a signed-in session; put the user in their own room."""
+    _drop_routing_error()
+    _fresh_user()
+    if not authz.is_signed_in(current_user):
+        raise ConnectionRefusedError("unauthenticated")
+    join_room(f"sid-user:{current_user.actor_key}")
+    kind = "pupil" if authz.is_pupil(current_user) else "staff"
+    _LOCAL_SOCKETS[current_sid()] = (kind, current_user.id, current_user.session_version)
+    _start_sweeper(current_app._get_current_object())  # type: ignore[attr-defined]
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*args: Any) -> None:
+    """Forget the socket."""
+    _LOCAL_SOCKETS.pop(current_sid(), None)
+    _USERS.pop(current_sid(), None)
+    for hook in DISCONNECT_HOOKS:
+        hook(current_sid())
+
+
+def revoked_sids() -> list[str]:
+    """Local sockets whose user was disabled or whose session version moved on."""
+    if not _LOCAL_SOCKETS:
+        return []
+    snapshot = dict(_LOCAL_SOCKETS)
+    current: dict[tuple[str, int], tuple[int, bool]] = {}
+    for kind, model in (("staff", User), ("pupil", Pupil)):
+        ids = {ident for (k, ident, _v) in snapshot.values() if k == kind}
+        if ids:
+            rows = db.session.execute(
+                select(model.id, model.session_version, model.active).where(model.id.in_(ids))
+            )
+            current.update({(kind, r[0]): (r[1], r[2]) for r in rows})
+    stale = []
+    for sid, (kind, ident, version) in snapshot.items():
+        now = current.get((kind, ident))
+        if now is None or not now[1] or now[0] != version:
+            stale.append(sid)
+    return stale
+
+
+def disconnect_revoked() -> int:
+    """Disconnect every local socket whose session was revoked; returns how many."""
+    stale = revoked_sids()
+    for sid in stale:
+        _LOCAL_SOCKETS.pop(sid, None)
+        _USERS.pop(sid, None)
+        socketio.emit("session_revoked", {"message": "You have been signed out."}, to=sid)
+        disconnect(sid=sid, namespace="/")
+    return len(stale)
+
+
+def _start_sweeper(app: Flask) -> None:
+    if app.testing and not app.config.get("SOCKET_SWEEPER", False):
+        return  # the test client runs handlers inline; tests call disconnect_revoked() directly
+    if id(app) in _sweeper_started:
+        return
+    _sweeper_started.add(id(app))
+
+    def sweep() -> None:
+        failing = False
+        while True:
+            socketio.sleep(_SWEEP_SECONDS)
+            try:
+                with app.app_context():
+                    disconnect_revoked()
+                    db.session.remove()
+                if failing:
+                    log.info("session sweeper recovered")
+                failing = False
+            except Exception:  # a database blip must not kill the sweeper; log once per outage
+                if not failing:
+                    log.exception("session sweeper failed; retrying quietly until it recovers")
+                failing = True
+
+    socketio.start_background_task(sweep)
+
+
+@socket_command("subscribe", SubscribeSchema)
+def subscribe(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Join a stream's room after checking the user may be there; return what was missed."""
+    stream = data["stream"]
+    if not authz.can_join_stream(actor, stream):
+        return {"ok": False, "error": "forbidden", "message": "You cannot follow that."}
+    join_room(stream)
+    after = data.get("after_seq")
+    last = realtime.last_seq(stream)
+    if after is None:
+        return {"stream": stream, "last_seq": last, "events": []}
+    missed = realtime.events_after(stream, after)
+    reset = len(missed) >= realtime.CATCH_UP_LIMIT
+    return {
+        "stream": stream,
+        # Complete up to here: the highest number returned, or the counter read before the query.
+        "last_seq": max([last, *(e.seq for e in missed)]) if not reset else last,
+        "events": [] if reset else [e.as_message() for e in missed],
+        "reset": reset,
+    }
+
+
+@socket_command("unsubscribe", SubscribeSchema)
+def unsubscribe(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Leave a stream's room."""
+    leave_room(data["stream"])
+    return {"stream": data["stream"]}
+
+
+def current_sid() -> str:
+    """The Socket.IO session id of the socket being handled."""
+    return request.sid  # type: ignore[attr-defined]

@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn (the worker class patches the standard library itself)."""
+
+from exchange import create_app
+
+app = create_app()

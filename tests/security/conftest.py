@@ -1,0 +1,1 @@
+"""Security test fixtures: the browser harness (Chromium against a real server)."""
