@@ -78,7 +78,9 @@ def _votable_stmt(enquiry: Enquiry) -> Any:
 def question_authors(question: Question) -> list[tuple[str, set[int]]]:
     """Who wrote a question: (label, pupil ids) per author; a merged question has its originals'."""
     originals = list(
-        db.session.scalars(select(Question).where(Question.merged_into_id == question.id))
+        db.session.scalars(
+            select(Question).where(Question.merged_into_id == question.id).order_by(Question.id)
+        )
     )
     authors: list[tuple[str, set[int]]] = []
     for q in originals or [question]:

@@ -249,9 +249,12 @@ def test_export_holds_the_whole_enquiry_as_it_reached_both_classes(world, board)
     first = services.submit_contribution(world.pupil_a, board.id, "first_words", "Lions take more.")
     services.approve_item(world.teacher_a, board.id, first.id)
     step(world, board)
-    row = db.session.scalars(select(StreamEvent).where(StreamEvent.kind == "item_approved")).all()[
-        -1
-    ]
+    row = db.session.scalars(
+        select(StreamEvent)
+        .where(StreamEvent.kind == "item_approved")
+        .order_by(StreamEvent.id.desc())
+        .limit(1)
+    ).one()
     reply = services.submit_contribution(
         world.pupil_b,
         board.id,

@@ -40,7 +40,9 @@ def staff_events(user, kind="live_session_changed"):
     return [
         e.payload
         for e in db.session.scalars(
-            select(StreamEvent).where(StreamEvent.stream == stream, StreamEvent.kind == kind)
+            select(StreamEvent)
+            .where(StreamEvent.stream == stream, StreamEvent.kind == kind)
+            .order_by(StreamEvent.seq)
         )
     ]
 

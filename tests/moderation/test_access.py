@@ -351,7 +351,12 @@ def snapshot() -> tuple:
     return (
         [(i.id, i.state, i.stage, i.feedback) for i in items],
         [(r.id, r.status) for r in db.session.scalars(select(Report).order_by(Report.id))],
-        [(c.id, c.status) for c in db.session.scalars(select(SafeguardingConcern))],
+        [
+            (c.id, c.status)
+            for c in db.session.scalars(
+                select(SafeguardingConcern).order_by(SafeguardingConcern.id)
+            )
+        ],
         db.session.scalar(select(func.count()).select_from(AuditEntry)),
         [d.watch_words for d in db.session.scalars(select(District).order_by(District.id))],
     )
