@@ -785,7 +785,12 @@ class SceneSnapshot:
         }
         with db.engine.connect() as conn:
             self.rows = {
-                table: [dict(row) for row in conn.execute(table.select()).mappings()]
+                table: [
+                    dict(row)
+                    for row in conn.execute(
+                        table.select().order_by(*table.primary_key.columns)
+                    ).mappings()
+                ]
                 for table in db.metadata.sorted_tables
             }
         self.uploads = uploads

@@ -245,7 +245,7 @@ def pending_invitations(actor: Any, district_id: int) -> list[Invitation]:
             Invitation.used_at.is_(None),
             Invitation.expires_at > clock.utcnow(),
         )
-        .order_by(Invitation.created_at.desc())
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
     )
     return list(db.session.scalars(stmt))
 

@@ -205,6 +205,6 @@ def parked_questions(actor: Any, link_id: int) -> list[Question]:
             Question.parked_at.is_not(None),
             Question.carried_into_id.is_(None),
         )
-        .order_by(Question.parked_at)
+        .order_by(Question.parked_at, Question.id)
     )
     return list(db.session.scalars(stmt))

@@ -293,7 +293,9 @@ def _cast_vote(actor: Any, enquiry_id: int, question_id: int) -> dict[str, Any]:
     group, voter_key = owner_of(enquiry, pupil)
     mine = list(
         db.session.scalars(
-            select(Vote).where(Vote.enquiry_id == enquiry.id, Vote.voter_key == voter_key)
+            select(Vote)
+            .where(Vote.enquiry_id == enquiry.id, Vote.voter_key == voter_key)
+            .order_by(Vote.id)
         )
     )
     who = "Your group has" if group else "You have"

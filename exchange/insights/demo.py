@@ -76,7 +76,7 @@ def seed_insights(demo: Demo) -> None:
             ModerationItem.kind == ItemKind.POST,
             ModerationItem.state == ItemState.APPROVED,
         )
-        .order_by(ModerationItem.approved_at.desc())
+        .order_by(ModerationItem.approved_at.desc(), ModerationItem.id.desc())
     )
     if post is not None:
         picks.pick(demo.teachers["b"], post.id)

@@ -222,7 +222,7 @@ def meetings(links: Collection[tuple[int, int, int]], now: datetime) -> dict[int
         for link_id, items in source.items():
             found[link_id].extend(items)
     for items in found.values():
-        items.sort(key=lambda m: m.at)
+        items.sort(key=lambda m: (m.at, m.kind, m.title))
     return found
 
 
@@ -246,7 +246,9 @@ def live_sessions(
             LiveSession.ends_at,
             LiveSession.ended_at,
             LiveSession.status,
-        ).where(LiveSession.link_id.in_(ids), LiveSession.status != SessionStatus.CANCELLED)
+        )
+        .where(LiveSession.link_id.in_(ids), LiveSession.status != SessionStatus.CANCELLED)
+        .order_by(LiveSession.starts_at, LiveSession.id)
     )
     for link_id, title, starts_at, ends_at, ended_at, status in rows:
         held = status == SessionStatus.CONFIRMED and (ended_at is not None or ends_at <= now)
@@ -281,6 +283,7 @@ def celebrations(
             EventInvitation.status == InvitationStatus.ACCEPTED,
             CelebrationEvent.state != EventState.CANCELLED,
         )
+        .order_by(CelebrationEvent.starts_at, CelebrationEvent.id, EventInvitation.id)
     )
     events: dict[int, tuple[set[int], Meeting]] = {}
     for class_id, event_id, title, state, starts_at in rows:

@@ -225,12 +225,14 @@ def open_for(pupil: Any, now: datetime | None = None) -> list[Survey]:
     )
     answered = select(SurveyAnswered.survey_id).where(SurveyAnswered.pupil_id == pupil.id)
     candidates = db.session.scalars(
-        select(Survey).where(
+        select(Survey)
+        .where(
             Survey.district_id == district_id,
             Survey.closed_at.is_(None),
             or_(Survey.closes_at.is_(None), Survey.closes_at > now),
             Survey.id.not_in(answered),
         )
+        .order_by(Survey.academic_year, Survey.id)
     )
     return [s for s in candidates if is_for(pupil, s)]
 

@@ -17,18 +17,29 @@ from exchange.moderation.models import Report, ReportStatus
 
 
 def reports_for(
-    actor: Any, district_id: int, *, status: ReportStatus | None = None, limit: int = 200
+    actor: Any,
+    district_id: int,
+    *,
+    status: ReportStatus | None = None,
+    decided: bool = False,
+    limit: int = 200,
 ) -> list[Report]:
-    """A district's reports for its facilitators: open ones oldest first, decided newest first."""
+    """A district's reports for its facilitators: open ones oldest first, decided newest first.
+
+    `decided` keeps only decided reports (restored or removed), chosen in the query so that many
+    open reports never crowd the decided ones out of the limit.
+    """
     if not may.can_decide_reports(actor, district_id):
         raise Forbidden("Only the district's facilitators can read its reports.")
     stmt = select(Report).where(Report.district_id == district_id).limit(limit)
     if status is not None:
         stmt = stmt.where(Report.status == status)
+    if decided:
+        stmt = stmt.where(Report.status != ReportStatus.OPEN)
     if status == ReportStatus.OPEN:
         stmt = stmt.order_by(Report.created_at, Report.id)
     else:
-        stmt = stmt.order_by(Report.decided_at.desc(), Report.id.desc())
+        stmt = stmt.order_by(Report.decided_at.desc().nulls_last(), Report.id.desc())
     return list(db.session.scalars(stmt))
 
 

@@ -88,7 +88,9 @@ def concerns_for(actor: Any) -> list[SafeguardingConcern]:
     teacher who raised one sees their own. Facilitators and the partner school see nothing."""
     if not authz.is_staff(actor) or actor.school_id is None:
         return []
-    stmt = select(SafeguardingConcern).order_by(SafeguardingConcern.created_at.desc())
+    stmt = select(SafeguardingConcern).order_by(
+        SafeguardingConcern.created_at.desc(), SafeguardingConcern.id.desc()
+    )
     if actor.is_dsl:
         stmt = stmt.where(SafeguardingConcern.school_id == actor.school_id)
     else:

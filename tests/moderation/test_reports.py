@@ -70,6 +70,23 @@ def test_facilitator_sees_the_report_with_the_hidden_item_and_restores_it(world,
     assert told.kind == "report_decided" and told.payload["status"] == "restored"
 
 
+def test_many_open_reports_never_hide_the_recently_decided_ones(world, notes, as_user):
+    first = send_note(world.pupil_a, world.link, world.class_a, text="An early note")
+    services.approve(world.teacher_a, first.id)
+    decided = services.hide_and_report(world.teacher_b, first.id, "Checked and fine")
+    services.decide_report(world.facilitator, decided.id, restore=True, note="All fine")
+    for n in range(51):
+        item = send_note(world.pupil_a, world.link, world.class_a, text=f"Note {n}")
+        services.approve(world.teacher_a, item.id)
+        services.hide_and_report(world.teacher_b, item.id, f"Reason {n}")
+    html = as_user(world.facilitator).get(f"/districts/{world.district.id}/reports").get_data(
+        as_text=True
+    )
+    assert "Open reports (51)" in html
+    recent = html[html.index('id="decided-heading"') :]
+    assert "Restored by" in recent and "Checked and fine" in recent
+
+
 def test_facilitator_removes_an_item_for_good(world, shown, as_user):
     report = services.hide_and_report(world.teacher_b, shown.id, "An address")
     response = as_user(world.facilitator).post(

@@ -48,9 +48,7 @@ def _render_reports(
     stream = realtime.district_stream(district_id)
     after = realtime.last_seq(stream)
     open_reports = reports.reports_for(user, district_id, status=ReportStatus.OPEN)
-    decided = [
-        r for r in reports.reports_for(user, district_id, limit=50) if r.status != ReportStatus.OPEN
-    ]
+    decided = reports.reports_for(user, district_id, decided=True, limit=50)
     page = render_template(
         "moderation/reports.html",
         district=district,

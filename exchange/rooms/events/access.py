@@ -70,7 +70,7 @@ def load(event_id: int) -> EventAccess | None:
         .join(Classroom, Classroom.id == class_teacher.c.classroom_id)
         .join(EventInvitation, EventInvitation.classroom_id == Classroom.id)
         .where(EventInvitation.event_id == event_id)
-        .order_by(Classroom.name)
+        .order_by(Classroom.name, Classroom.id)
     ).all()
     teacher_classes: dict[int, list[int]] = {}
     for user_id, classroom_id in teaching:

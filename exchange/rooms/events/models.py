@@ -106,14 +106,16 @@ class CelebrationEvent(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     district: Mapped[District] = relationship()
-    districts: Mapped[list[District]] = relationship(secondary=event_district)
+    districts: Mapped[list[District]] = relationship(
+        secondary=event_district, order_by="District.id"
+    )
     host: Mapped[User] = relationship(foreign_keys=[host_id])
     helper: Mapped[User | None] = relationship(foreign_keys=[helper_id])
     segments: Mapped[list[EventSegment]] = relationship(
         back_populates="event", order_by="EventSegment.position", cascade="all, delete-orphan"
     )
     invitations: Mapped[list[EventInvitation]] = relationship(
-        back_populates="event", cascade="all, delete-orphan"
+        back_populates="event", order_by="EventInvitation.id", cascade="all, delete-orphan"
     )
 
     @property

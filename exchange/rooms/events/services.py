@@ -440,7 +440,7 @@ def invitations_for(actor: Any) -> list[EventInvitation]:
             EventInvitation.classroom_id.in_(class_ids),
             CelebrationEvent.state.in_([EventState.SCHEDULED, EventState.LIVE, EventState.PAUSED]),
         )
-        .order_by(CelebrationEvent.starts_at)
+        .order_by(CelebrationEvent.starts_at, CelebrationEvent.id, EventInvitation.id)
     )
     return list(db.session.scalars(stmt))
 

@@ -394,7 +394,7 @@ def pending_for_facilitator(actor: Any, event: CelebrationEvent) -> list[dict[st
             ModerationItem.state == ItemState.PENDING,
             ModerationItem.stage == Stage.FACILITATOR,
         )
-        .order_by(ModerationItem.submitted_at)
+        .order_by(ModerationItem.submitted_at, ModerationItem.id)
     )
     return [rule.review_entry(i) for i in items if rule.can_decide(actor, i)]
 
@@ -408,7 +408,7 @@ def my_items(actor: Any, event: CelebrationEvent) -> list[dict[str, Any]]:
         .where(
             ModerationItem.scope == scope_for(event.id), ModerationItem.author_pupil_id == actor.id
         )
-        .order_by(ModerationItem.submitted_at.desc())
+        .order_by(ModerationItem.submitted_at.desc(), ModerationItem.id.desc())
     )
     rows = []
     for item in items:
@@ -441,7 +441,7 @@ def choosable_work(actor: Any, event: CelebrationEvent, limit: int = 50) -> list
             ModerationItem.state == ItemState.APPROVED,
             ModerationItem.kind.not_in([ItemKind.SHOUTOUT, ItemKind.SHOWCASE, ItemKind.CHAT]),
         )
-        .order_by(ModerationItem.approved_at.desc())
+        .order_by(ModerationItem.approved_at.desc(), ModerationItem.id.desc())
         .limit(limit)
     )
     return [

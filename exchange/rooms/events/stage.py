@@ -426,7 +426,7 @@ def souvenir(event: CelebrationEvent) -> dict[str, Any]:
     shown = db.session.scalars(
         select(ShowcaseItem)
         .where(ShowcaseItem.event_id == event.id, ShowcaseItem.shown_at.is_not(None))
-        .order_by(ShowcaseItem.shown_at)
+        .order_by(ShowcaseItem.shown_at, ShowcaseItem.id)
     ).all()
     windows = db.session.scalars(
         select(ApplauseWindow)

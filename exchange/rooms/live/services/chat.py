@@ -223,10 +223,12 @@ def return_message(actor: Any, session_id: int, item_id: int, feedback: str) -> 
 def approval_order(session_id: int) -> dict[int, int]:
     """Item id -> the sequence number of its (latest) approval on the session's stream."""
     rows = db.session.execute(
-        select(StreamEvent.item_id, StreamEvent.seq).where(
+        select(StreamEvent.item_id, StreamEvent.seq)
+        .where(
             StreamEvent.stream == realtime.live_stream(session_id),
             StreamEvent.kind == "item_approved",
         )
+        .order_by(StreamEvent.seq)  # a restored item was approved again: its latest seq wins
     )
     return {int(item_id): seq for item_id, seq in rows if item_id is not None}
 

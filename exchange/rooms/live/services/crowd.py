@@ -119,7 +119,9 @@ def hands_view(session_id: int, names: bool) -> dict[str, Any]:
     """Raised hands: a count and pupils' ids for everyone, names for teachers."""
     hands = list(
         db.session.scalars(
-            select(LiveHand).where(LiveHand.session_id == session_id).order_by(LiveHand.raised_at)
+            select(LiveHand)
+            .where(LiveHand.session_id == session_id)
+            .order_by(LiveHand.raised_at, LiveHand.id)
         )
     )
     view: dict[str, Any] = {"count": len(hands), "raised": [h.pupil_id for h in hands]}

@@ -121,7 +121,7 @@ def _require_no_overlap(link: Link, starts_at: Any, ends_at: Any, other_than: in
     )
     if other_than is not None:
         stmt = stmt.where(LiveSession.id != other_than)
-    clash = db.session.scalars(stmt).first()
+    clash = db.session.scalars(stmt.order_by(LiveSession.starts_at, LiveSession.id)).first()
     if clash is not None:
         raise Conflict(
             f"“{clash.title}” is already planned then ({timing.london_label(clash.starts_at)}). "
@@ -309,7 +309,7 @@ def sessions_for(
     if past:
         stmt = stmt.where(
             or_(LiveSession.ends_at <= now, LiveSession.ended_at.is_not(None))
-        ).order_by(LiveSession.starts_at.desc())
+        ).order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
     else:
         stmt = stmt.where(
             LiveSession.ends_at > now,
@@ -318,7 +318,7 @@ def sessions_for(
                 LiveSession.status != SessionStatus.CANCELLED,
                 LiveSession.starts_at > now - timedelta(days=1),
             ),
-        ).order_by(LiveSession.starts_at)
+        ).order_by(LiveSession.starts_at, LiveSession.id)
     found = list(db.session.scalars(stmt.limit(limit)))
     return [s for s in found if rules.can_view_session(actor, s)]
 
@@ -355,5 +355,9 @@ def links_to_plan(actor: Any) -> list[Link]:
     ids = [c.id for c in actor.classrooms]
     if not ids:
         return []
-    stmt = select(Link).where(or_(Link.class_a_id.in_(ids), Link.class_b_id.in_(ids)))
+    stmt = (
+        select(Link)
+        .where(or_(Link.class_a_id.in_(ids), Link.class_b_id.in_(ids)))
+        .order_by(Link.academic_year.desc(), Link.id.desc())
+    )
     return [link for link in db.session.scalars(stmt) if rules.can_schedule_session(actor, link)]
