@@ -1,9 +1,11 @@
 """In-process CPU cost of the pupil's space and the teacher's queue with a year of data.
 
-`python -m bench.page_cost [--profile space|queue] [-n 30]`: builds the year of bench_http on
-SQLite, renders each page through the Flask test client with a production-like config, and
-prints the median CPU milliseconds (time.process_time, not wall time: the machine is shared)
-and the page's size. With --profile, a pyinstrument profile of that page instead.
+`python -m bench.page_cost [--engine sqlite|postgres] [--profile space|queue] [-n 30]`: builds
+the year of bench_http on SQLite (or on the machine's PostgreSQL), renders each page through the
+Flask test client with a production-like config, and prints the median CPU milliseconds
+(time.process_time, not wall time: the machine is shared), the median wall milliseconds, how
+many SQL statements the page ran, and its size. Wall minus CPU is what the page waited for (the
+database server, on PostgreSQL). With --profile, a pyinstrument profile of that page instead.
 """
 
 from __future__ import annotations
@@ -25,21 +27,45 @@ def pages(world: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def cpu_ms(client: Any, path: str, cookie: str, n: int) -> tuple[float, int]:
-    """Median CPU milliseconds of `n` requests for `path`, and the answer's size in bytes."""
-    samples, size = [], 0
+def cpu_ms(client: Any, path: str, cookie: str, n: int) -> tuple[float, float, int]:
+    """Median CPU and wall milliseconds of `n` requests for `path`, and the answer's size."""
+    cpu, wall, size = [], [], 0
     for _ in range(n):
-        started = time.process_time()
+        started, clock = time.process_time(), time.perf_counter()
         answer = client.get(path, headers={"Cookie": cookie})
-        samples.append((time.process_time() - started) * 1000)
+        cpu.append((time.process_time() - started) * 1000)
+        wall.append((time.perf_counter() - clock) * 1000)
         assert answer.status_code == 200, (answer.status_code, answer.location)
         size = len(answer.data)
-    return statistics.median(samples), size
+    return statistics.median(cpu), statistics.median(wall), size
+
+
+def statements(app: Any, client: Any, path: str, cookie: str) -> int:
+    """How many SQL statements one request for `path` runs."""
+    from sqlalchemy import event
+
+    from exchange.extensions import db
+
+    count = 0
+
+    def counted(*_args: Any) -> None:
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        client.get(path, headers={"Cookie": cookie})
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    return count
 
 
 def main(argv: list[str] | None = None) -> None:
     """Build the data, then measure (or profile) each page."""
     parser = argparse.ArgumentParser(prog="python -m bench.page_cost")
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--profile", choices=["space", "queue"])
     parser.add_argument("-n", type=int, default=30)
     args = parser.parse_args(argv)
@@ -49,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _measure(args: argparse.Namespace, work: Path) -> None:
     """Build a year of data in `work` and measure (or profile) each page."""
-    url = common.database_url("sqlite", work, "pagecost")
+    url = common.database_url(args.engine, work, "pagecost")
     app = common.data_app(url)
     posts, comments = bench_http.SCALES["year"]
     world = bench_http.build(app, posts, comments)
@@ -68,8 +94,12 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
                     client.get(path, headers={"Cookie": cookie})
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         else:
-            ms, size = cpu_ms(client, path, cookie, args.n)
-            print(f"{name}: {ms:.1f} ms CPU (median of {args.n}), {size / 1024:.0f} kB")
+            cpu, wall, size = cpu_ms(client, path, cookie, args.n)
+            count = statements(app, client, path, cookie)
+            print(
+                f"{args.engine} {name}: {cpu:.1f} ms CPU, {wall:.1f} ms wall "
+                f"(medians of {args.n}), {count} statements, {size / 1024:.0f} kB"
+            )
 
 
 if __name__ == "__main__":
