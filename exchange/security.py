@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
@@ -117,7 +117,7 @@ def init_security(app: Flask) -> None:
     @app.before_request
     def expire_idle_sessions():  # noqa: ANN202
         """Idle and absolute timeouts, shorter for pupils on shared tablets."""
-        g.pop("_login_user", None)  # load the user afresh for this request (tests share `g`)
+        sessions.forget_cached_user()  # load the user afresh for this request (tests share `g`)
         if request.path.startswith("/static/") or not current_user.is_authenticated:
             return None
         if not sessions.session_expired(current_user):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, jsonify, redirect, request, url_for
+from flask import Flask, flash, jsonify, redirect, request, url_for
 
 from exchange.errors import wants_json
 
@@ -14,7 +14,7 @@ def register(app: Flask) -> None:
     other areas' models can import ours without pulling in every view and service.
     """
     from exchange import extensions
-    from exchange.accounts import api, cli, navigation, sockets, views  # noqa: F401
+    from exchange.accounts import api, cli, navigation, sessions, sockets, views  # noqa: F401
     from exchange.accounts.device import init_device_cookie
     from exchange.accounts.filters import init_filters
 
@@ -26,13 +26,8 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def load_user_afresh() -> None:
-        """Every request checks its session cookie again (revocation takes effect at once).
-
-        Flask-Login caches the user on `g`, which lives as long as the app context; where an
-        app context outlives one request (the test client inside a pushed context), a revoked
-        session would otherwise still see the previous request's user.
-        """
-        g.pop("_login_user", None)
+        """Every request checks its session cookie again (revocation takes effect at once)."""
+        sessions.forget_cached_user()
 
     @extensions.login_manager.unauthorized_handler
     def unauthorized():  # noqa: ANN202

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from exchange import authz, realtime
+from exchange import authz, memo, realtime
 from exchange import types as clock
 from exchange.accounts.directory import find_class, find_district
 from exchange.accounts.lookup import commit_or_conflict, find, parse_enum, require
@@ -186,12 +186,31 @@ def archive_link(actor: Any, link_id: int) -> Link:
     return link
 
 
+def links_of_classes(class_ids: list[int]) -> list[Link]:
+    """Every link of these classes, whatever its status, oldest first.
+
+    Read once per request (exchange.memo): a page's navigation asks for a user's links from
+    several areas (the home link, P4C boards, insights), each keeping the ones it shows.
+    """
+    ids = tuple(sorted(set(class_ids)))
+    if not ids:
+        return []
+    stmt = (
+        select(Link)
+        .where(or_(Link.class_a_id.in_(ids), Link.class_b_id.in_(ids)))
+        .order_by(Link.id)
+    )
+    return memo.per_request(("links_of_classes", ids), lambda: list(db.session.scalars(stmt)))
+
+
 def links_of_class(classroom_id: int, *, include_archived: bool = False) -> list[Link]:
     """A class's links, newest year first."""
-    stmt = select(Link).where(or_(Link.class_a_id == classroom_id, Link.class_b_id == classroom_id))
-    if not include_archived:
-        stmt = stmt.where(Link.status != LinkStatus.ARCHIVED)
-    return list(db.session.scalars(stmt.order_by(Link.academic_year.desc(), Link.id.desc())))
+    found = [
+        link
+        for link in links_of_classes([classroom_id])
+        if include_archived or link.status != LinkStatus.ARCHIVED
+    ]
+    return sorted(found, key=lambda link: (link.academic_year, link.id), reverse=True)
 
 
 def active_link_of_class(classroom_id: int) -> Link | None:

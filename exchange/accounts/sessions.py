@@ -5,11 +5,29 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 
 from exchange.accounts.models import Pupil, User
 from exchange.extensions import db
+
+
+def forget_cached_user() -> None:
+    """Make this request load its user from the session cookie again, once.
+
+    Flask-Login caches the user on `g`, which lives as long as the app context; where an app
+    context outlives one request (the test client inside a pushed context), a revoked session
+    would otherwise still see the previous request's user. Called by more than one
+    before-request hook, it forgets only the first time in a request: forgetting again would
+    load the same user a second time (a query per page).
+    """
+    if request.environ.get(_FORGOTTEN):
+        return
+    request.environ[_FORGOTTEN] = True
+    g.pop("_login_user", None)
+
+
+_FORGOTTEN = "exchange.user_reloaded"
 
 
 def load_user(user_id: str) -> User | Pupil | None:

@@ -6,10 +6,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from exchange import authz, realtime
+from exchange.accounts.linking import links_of_classes
 from exchange.accounts.models import Link, LinkStatus, Role
 from exchange.authz import enquiry as enquiry_authz
 from exchange.enquiry import voting
@@ -91,11 +92,9 @@ def links_for(actor: Any) -> list[Link]:
         )
     else:
         return []
-    stmt = select(Link).where(
-        or_(Link.class_a_id.in_(class_ids), Link.class_b_id.in_(class_ids)),
-        Link.status != LinkStatus.PROPOSED,
-    )
-    return list(db.session.scalars(stmt.order_by(Link.status, Link.id.desc())))
+    found = [link for link in links_of_classes(class_ids) if link.status != LinkStatus.PROPOSED]
+    # Active before archived (the stored values' order), newest first within each.
+    return sorted(found, key=lambda link: (link.status.value, -link.id))
 
 
 def enquiries_of(actor: Any, link_id: int) -> list[Enquiry]:

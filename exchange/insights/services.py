@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from exchange import authz
 from exchange import types as clock
+from exchange.accounts.linking import links_of_classes
 from exchange.accounts.models import District, Link, LinkStatus, Pupil
 from exchange.errors import Forbidden, NotFound
 from exchange.extensions import db
@@ -96,16 +97,9 @@ def links_for(actor: Any) -> list[Link]:
     class_ids = [c.id for c in actor.classrooms]
     if not class_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Link)
-            .where(
-                (Link.class_a_id.in_(class_ids)) | (Link.class_b_id.in_(class_ids)),
-                Link.status != LinkStatus.PROPOSED,
-            )
-            .order_by(Link.academic_year.desc(), Link.id)
-        )
-    )
+    found = [link for link in links_of_classes(class_ids) if link.status != LinkStatus.PROPOSED]
+    found.sort(key=lambda link: link.id)
+    return sorted(found, key=lambda link: link.academic_year, reverse=True)  # stable: ids stay up
 
 
 def districts_for(actor: Any) -> list[District]:

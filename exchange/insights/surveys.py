@@ -218,10 +218,11 @@ def open_for(pupil: Any, now: datetime | None = None) -> list[Survey]:
     if not authz.is_pupil(pupil):
         return []
     now = now or clock.utcnow()
-    district_id = db.session.scalar(
+    district_id = (  # inside the one query: the navigation asks on every page
         select(School.district_id)
         .join(Classroom, Classroom.school_id == School.id)
         .where(Classroom.id == pupil.classroom_id)
+        .scalar_subquery()
     )
     answered = select(SurveyAnswered.survey_id).where(SurveyAnswered.pupil_id == pupil.id)
     candidates = db.session.scalars(

@@ -69,7 +69,7 @@ def _staff() -> Any:
 
 def _streams(names: list[str]) -> list[dict[str, Any]]:
     """Streams with their current sequence numbers, read before the data they announce."""
-    return [{"stream": s, "last_seq": realtime.last_seq(s)} for s in names]
+    return [{"stream": s, "last_seq": n} for s, n in realtime.last_seqs(names).items()]
 
 
 def _decision(item: ModerationItem) -> dict[str, Any]:

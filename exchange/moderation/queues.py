@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from exchange import authz, realtime
+from exchange import authz, memo, realtime
 from exchange.accounts.models import Link
 from exchange.authz import moderation as may
 from exchange.errors import Forbidden
@@ -69,7 +69,10 @@ def queue_count(actor: Any) -> int:
     """How many items wait for this user (shown in the navigation)."""
     if not authz.is_staff(actor):
         return 0
-    return int(db.session.scalar(select(func.count()).where(queue_clause(actor))) or 0)
+    return memo.per_request(
+        ("queue_count", actor.id),
+        lambda: int(db.session.scalar(select(func.count()).where(queue_clause(actor))) or 0),
+    )
 
 
 def facilitator_clause(district_id: int) -> ColumnElement[bool]:

@@ -383,7 +383,7 @@ def streams_for(actor: Any, link: Link) -> dict[str, int]:
     if authz.is_pupil(actor):
         names.append(realtime.pupil_stream(actor.id))
     names += [realtime.queue_stream(cid) for cid in link.class_ids if authz.teaches(actor, cid)]
-    return {name: realtime.last_seq(name) for name in names}
+    return realtime.last_seqs(names)
 
 
 def space_view(

@@ -79,8 +79,10 @@ def test_many_open_reports_never_hide_the_recently_decided_ones(world, notes, as
         item = send_note(world.pupil_a, world.link, world.class_a, text=f"Note {n}")
         services.approve(world.teacher_a, item.id)
         services.hide_and_report(world.teacher_b, item.id, f"Reason {n}")
-    html = as_user(world.facilitator).get(f"/districts/{world.district.id}/reports").get_data(
-        as_text=True
+    html = (
+        as_user(world.facilitator)
+        .get(f"/districts/{world.district.id}/reports")
+        .get_data(as_text=True)
     )
     assert "Open reports (51)" in html
     recent = html[html.index('id="decided-heading"') :]

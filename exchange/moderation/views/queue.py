@@ -52,7 +52,7 @@ def _render_queue(
     """The queue page: streams read before the items, so nothing between is missed."""
     if district_id is None:
         streams = queues.queue_streams(user)
-        follow = [{"stream": s, "after": realtime.last_seq(s)} for s in streams]
+        follow = [{"stream": s, "after": n} for s, n in realtime.last_seqs(streams).items()]
         items = services.queue(user, limit=QUEUE_LIMIT)
         total = services.queue_count(user)
     else:
