@@ -75,7 +75,7 @@ def main() -> None:
     from exchange import create_app
     from exchange.extensions import socketio
 
-    app = create_app()
+    app = create_app({"MIGRATIONS": False})  # a server never runs `flask db`
     tune_gc()
     print(f"Linking Exchange on http://{args.host}:{args.port} ({mode})", flush=True)
     options = {"handler_class": gevent_handler()} if mode == "gevent" else {}

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from exchange.config import ROOT
-from exchange.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
+from exchange.extensions import api, csrf, db, limiter, login_manager, socketio
 
 SOCKET_BUFFER_BYTES = 64 * 1024
 
@@ -21,7 +21,12 @@ def init_extensions(app: Flask) -> None:
     import exchange.models  # noqa: F401 - the whole schema, for migrations and create_all
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    if app.config.get("MIGRATIONS", True):
+        # `flask db ...` (Flask-Migrate, with alembic and mako: 12 MiB). A server process is
+        # made with MIGRATIONS=False (exchange/wsgi.py, exchange/serve.py): it never migrates.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)

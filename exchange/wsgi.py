@@ -2,4 +2,4 @@
 
 from exchange import create_app
 
-app = create_app()
+app = create_app({"MIGRATIONS": False})  # a server never runs `flask db`

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from exchange.config import ConfigError, flask_config, read_settings
@@ -57,3 +59,36 @@ def test_socket_joins_only_streams_it_may_see(world, socket_for):
     assert refused == {"ok": False, "error": "forbidden", "message": "You cannot follow that."}
     malformed = sock.emit("subscribe", {"stream": 5}, callback=True)
     assert malformed["error"] == "invalid"
+
+
+def test_a_server_process_loads_no_migration_or_calendar_or_qr_code_tools(tmp_path):
+    # What each gunicorn worker holds for its whole life: alembic (with mako), icalendar and
+    # qrcode were 13 MiB of it, used only by `flask db` and by the odd calendar file or login
+    # card, which import them when they are made.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import exchange.wsgi; "
+        "print(sorted(m for m in ('alembic', 'flask_migrate', 'icalendar', 'qrcode') "
+        "if m in sys.modules))"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "EXCHANGE_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "ASYNC_MODE": "threading",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_command_line_still_migrates(tmp_path):
+    from exchange import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cli.sqlite3'}"})
+    result = app.test_cli_runner().invoke(args=["db", "current"])
+    assert result.exit_code == 0, result.output

@@ -7,9 +7,6 @@ import re
 import secrets
 import unicodedata
 
-import qrcode
-import qrcode.image.svg
-
 from exchange.accounts.models import CredentialKind
 from exchange.errors import Invalid
 
@@ -110,6 +107,9 @@ def normalise_display_name(name: str) -> str:
 
 def qr_data_uri(url: str) -> str:
     """An SVG QR code of `url` as a data URI for an <img> (the CSP allows data: images)."""
+    import qrcode  # here, not at start-up: only login cards and invitations draw QR codes
+    import qrcode.image.svg
+
     image = qrcode.make(
         url,
         image_factory=qrcode.image.svg.SvgPathImage,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from icalendar import Alarm, Calendar, Event
-
 from exchange.rooms.events.models import CelebrationEvent, EventState
 
 PRODID = "-//Linking Exchange//Celebration events//EN"
@@ -13,6 +11,8 @@ PRODID = "-//Linking Exchange//Celebration events//EN"
 
 def event_calendar(event: CelebrationEvent, page_url: str, class_label: str | None) -> bytes:
     """One VEVENT with a stable UID, so re-downloading after a change updates the same entry."""
+    from icalendar import Alarm, Calendar, Event  # here, not at start-up: see rooms/live/calendar
+
     cancelled = event.state == EventState.CANCELLED
     cal = Calendar()
     cal.add("prodid", PRODID)

@@ -8,17 +8,23 @@ STATUS:CANCELLED once called off), and times carry TZID=Europe/London with its V
 from __future__ import annotations
 
 from datetime import timedelta
-
-from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+from typing import TYPE_CHECKING
 
 from exchange.rooms.live import timing
 from exchange.rooms.live.models import LiveSession, SessionStatus
 
+if TYPE_CHECKING:
+    from icalendar import vCalAddress
+
 PRODID = "-//Linking Exchange//Live sessions//EN"
+# icalendar is imported where a file is built: a server process that never builds one (most
+# never do) does not hold it in memory.
 
 
 def _address(user: object) -> vCalAddress:
     """A teacher as an organiser or attendee."""
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(f"mailto:{user.email}")  # type: ignore[attr-defined]
     address.params["cn"] = vText(user.display_name)  # type: ignore[attr-defined]
     return address
@@ -26,6 +32,8 @@ def _address(user: object) -> vCalAddress:
 
 def session_calendar(session: LiveSession, page_url: str) -> bytes:
     """The calendar file of a session as it stands now."""
+    from icalendar import Alarm, Calendar, Event, vText
+
     cancelled = session.status == SessionStatus.CANCELLED
     cal = Calendar()
     cal.add("prodid", PRODID)
