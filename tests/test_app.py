@@ -61,16 +61,17 @@ def test_socket_joins_only_streams_it_may_see(world, socket_for):
     assert malformed["error"] == "invalid"
 
 
-def test_a_server_process_loads_no_migration_or_calendar_or_qr_code_tools(tmp_path):
-    # What each gunicorn worker holds for its whole life: alembic (with mako), icalendar and
-    # qrcode were 13 MiB of it, used only by `flask db` and by the odd calendar file or login
-    # card, which import them when they are made.
+def test_a_server_process_loads_no_migration_calendar_qr_code_or_picture_tools(tmp_path):
+    # What each gunicorn worker holds for its whole life: alembic (with mako), icalendar,
+    # qrcode, Pillow and pillow-heif were 21 MiB of it, used only by `flask db`, the odd
+    # calendar file or login card and uploads, which import them when they need them.
     import subprocess
     import sys
 
     probe = (
         "import sys; import exchange.wsgi; "
-        "print(sorted(m for m in ('alembic', 'flask_migrate', 'icalendar', 'qrcode') "
+        "print(sorted(m for m in ('alembic', 'flask_migrate', 'icalendar', 'qrcode', 'PIL', "
+        "'pillow_heif') "
         "if m in sys.modules))"
     )
     env = {

@@ -4,20 +4,23 @@ and a few items waiting in each teacher's queue (`flask seed-demo`)."""
 from __future__ import annotations
 
 import io
-from typing import Any
-
-from PIL import Image, ImageDraw
+from typing import TYPE_CHECKING, Any
 
 from exchange.accounts.seed import Demo, demo_seeder
 from exchange.moderation import services as moderation
 from exchange.space import services
 from exchange.space.models import Post
 
+if TYPE_CHECKING:  # Pillow is loaded when the demo is drawn, not with the app
+    from PIL import Image, ImageDraw
+
 SKY, GRASS, INK = (173, 216, 240), (120, 190, 90), (40, 40, 60)
 
 
 def _canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
     """A sheet of paper with sky and grass, like a child's drawing."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (1200, 900), SKY)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 650, 1200, 900), fill=GRASS)
