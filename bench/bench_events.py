@@ -455,6 +455,9 @@ def measure(
 # --------------------------------------------------------------------------- the run
 
 
+MIB = 1024 * 1024
+
+
 def add_args(group: argparse._ArgumentGroup) -> None:
     """Options of this benchmark."""
     group.add_argument("--events-screens", type=int, default=None, help="screens (default 1000)")
@@ -558,10 +561,11 @@ def targets(rows: list[dict[str, Any]]) -> str:
         [r for r in ones if "cpu_pct" in r],
         lambda r: f"{r['achieved_rate']:.1f}/s at {r['cpu_pct']} %",
         lambda r: r["achieved_rate"] >= 19.5 and r["cpu_pct"] < 60)  # fmt: skip
-    add("memory with every screen connected", "< 250 MiB", ones,
-        lambda r: f"{r['rss_connected_mib']} MiB (peak under load "
-        f"{r.get('rss_peak_mib', 'n/a')})",
-        lambda r: max(r["rss_connected_mib"], r.get("rss_peak_mib", 0)) < 250)  # fmt: skip
+    # The issue says 250 MB: 250,000,000 bytes, 238.4 MiB (the figures are measured in MiB).
+    add("memory with every screen connected", "< 250 MB (238.4 MiB)", ones,
+        lambda r: f"{r['rss_connected_mib']} MiB = {r['rss_connected_mib'] * MIB / 1e6:.0f} MB "
+        f"(peak under load {r.get('rss_peak_mib', 'n/a')} MiB)",
+        lambda r: max(r["rss_connected_mib"], r.get("rss_peak_mib", 0)) * MIB < 250e6)  # fmt: skip
     add("two processes + Redis p99", "<= 80 ms", twos, lambda r: ms(r["p99"]),
         lambda r: r["p99"] <= 80)  # fmt: skip
     return common.markdown_table(["target", "wanted", "setup", "measured", "met"], lines)
