@@ -4,8 +4,9 @@
 the year of bench_http on SQLite (or on the machine's PostgreSQL), renders each page through the
 Flask test client with a production-like config, and prints the median CPU milliseconds
 (time.process_time, not wall time: the machine is shared), the median wall milliseconds, how
-many SQL statements the page ran, and its size. Wall minus CPU is what the page waited for (the
-database server, on PostgreSQL). With --profile, a pyinstrument profile of that page instead.
+many SQL statements the page ran and the milliseconds spent inside them (at the cursor), and
+its size. Wall minus CPU is what the page waited for (the database server, on PostgreSQL).
+With --profile, a pyinstrument profile of that page instead.
 """
 
 from __future__ import annotations
@@ -40,26 +41,39 @@ def cpu_ms(client: Any, path: str, cookie: str, n: int) -> tuple[float, float, i
     return statistics.median(cpu), statistics.median(wall), size
 
 
-def statements(app: Any, client: Any, path: str, cookie: str) -> int:
-    """How many SQL statements one request for `path` runs."""
+def sql_cost(app: Any, client: Any, path: str, cookie: str, n: int = 5) -> tuple[int, float]:
+    """How many SQL statements one request for `path` runs, and the median over `n` requests
+    of the milliseconds spent inside them (at the cursor: round trips and the database's work,
+    not the ORM's)."""
     from sqlalchemy import event
 
     from exchange.extensions import db
 
-    count = 0
+    count, spent, started = 0, 0.0, [0.0]
 
-    def counted(*_args: Any) -> None:
+    def before(*_args: Any) -> None:
         nonlocal count
         count += 1
+        started[0] = time.perf_counter()
+
+    def after(*_args: Any) -> None:
+        nonlocal spent
+        spent += time.perf_counter() - started[0]
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    samples = []
     try:
-        client.get(path, headers={"Cookie": cookie})
+        for _ in range(n):
+            count, spent = 0, 0.0
+            client.get(path, headers={"Cookie": cookie})
+            samples.append(spent * 1000)
     finally:
-        event.remove(engine, "before_cursor_execute", counted)
-    return count
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    return count, statistics.median(samples)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -95,10 +109,11 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         else:
             cpu, wall, size = cpu_ms(client, path, cookie, args.n)
-            count = statements(app, client, path, cookie)
+            count, cursor = sql_cost(app, client, path, cookie)
             print(
                 f"{args.engine} {name}: {cpu:.1f} ms CPU, {wall:.1f} ms wall "
-                f"(medians of {args.n}), {count} statements, {size / 1024:.0f} kB"
+                f"(medians of {args.n}), {count} statements taking {cursor:.1f} ms at the "
+                f"cursor, {size / 1024:.0f} kB"
             )
 
 

@@ -187,10 +187,11 @@ def archive_link(actor: Any, link_id: int) -> Link:
 
 
 def links_of_classes(class_ids: list[int]) -> list[Link]:
-    """Every link of these classes, whatever its status, oldest first.
+    """Every link of these classes, whatever its status, oldest first (a new list each call).
 
     Read once per request (exchange.memo): a page's navigation asks for a user's links from
-    several areas (the home link, P4C boards, insights), each keeping the ones it shows.
+    several areas (the home link, P4C boards, insights, live sessions), each keeping the ones it
+    shows.
     """
     ids = tuple(sorted(set(class_ids)))
     if not ids:
@@ -200,17 +201,23 @@ def links_of_classes(class_ids: list[int]) -> list[Link]:
         .where(or_(Link.class_a_id.in_(ids), Link.class_b_id.in_(ids)))
         .order_by(Link.id)
     )
-    return memo.per_request(("links_of_classes", ids), lambda: list(db.session.scalars(stmt)))
+    return list(memo.per_request(("links_of_classes", ids), lambda: list(db.session.scalars(stmt))))
+
+
+def newest_first(links: list[Link]) -> list[Link]:
+    """Links by academic year, newest first; the newest link first within a year."""
+    return sorted(links, key=lambda link: (link.academic_year, link.id), reverse=True)
 
 
 def links_of_class(classroom_id: int, *, include_archived: bool = False) -> list[Link]:
     """A class's links, newest year first."""
-    found = [
-        link
-        for link in links_of_classes([classroom_id])
-        if include_archived or link.status != LinkStatus.ARCHIVED
-    ]
-    return sorted(found, key=lambda link: (link.academic_year, link.id), reverse=True)
+    return newest_first(
+        [
+            link
+            for link in links_of_classes([classroom_id])
+            if include_archived or link.status != LinkStatus.ARCHIVED
+        ]
+    )
 
 
 def active_link_of_class(classroom_id: int) -> Link | None:

@@ -24,7 +24,7 @@ from exchange.space.images import (
     Encoded,
     ImageRefused,
     Processed,
-    _check_size,
+    check_size,
 )
 
 log = logging.getLogger("exchange.space.images")
@@ -61,7 +61,7 @@ def _decode(name: str, data: bytes, fmt: str) -> Image.Image:
     """Decode the first frame, upright, in sRGB, at most MAX_SIDE on the long side."""
     with Image.open(io.BytesIO(data), formats=[fmt]) as source:
         width, height = source.size
-        _check_size(name, width, height)
+        check_size(name, width, height)
         if source.format in ("JPEG", "MPO") and max(width, height) > MAX_SIDE:
             # libjpeg can decode at 1/2, 1/4 or 1/8 scale far faster than decoding everything
             # and resizing; ask for the smallest scale that still leaves 3/4 of MAX_SIDE.

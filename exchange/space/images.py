@@ -134,7 +134,7 @@ def describe_unsupported(head: bytes) -> str:
     return f"it is not a picture we can use. Please upload a {ACCEPTED} picture"
 
 
-def _check_size(name: str, width: int, height: int) -> None:
+def check_size(name: str, width: int, height: int) -> None:
     """Refuse pictures too big to decode safely or too thin to be a photo, before decoding."""
     if width < 1 or height < 1:
         raise ImageRefused(name, "it has no picture in it")

@@ -110,3 +110,46 @@ def test_facilitator_changes_phase_and_policy_and_archives(world):
         services.confirm_link(world.teacher_a, world.link.id)
     kinds = [e.kind for e in realtime.events_after(realtime.link_stream(world.link.id), 0)]
     assert kinds == ["link_updated", "link_archived"]
+
+
+def test_each_area_lists_a_classs_links_in_its_own_order(world, as_user):
+    # One read of the class's links per request (accounts.linking.links_of_classes), and each
+    # area keeps and orders what it shows: the home link newest year first without archived
+    # ones, P4C boards active first, insights newest year first, live sessions only the active.
+    from exchange.accounts import linking
+    from exchange.enquiry import board
+    from exchange.insights import services as insights
+    from exchange.rooms.live.services import scheduling
+
+    def partner(name: str):  # noqa: ANN202
+        return factories.make_classroom(world.school_b, name)
+
+    current = world.link
+    archived = factories.make_link(world.class_a, partner("Class 2F"), academic_year="2025-26")
+    proposed = factories.make_link(
+        world.class_a, partner("Class 3G"), active=False, academic_year="2027-28"
+    )
+    older = factories.make_link(world.class_a, partner("Class 1H"), academic_year="2024-25")
+    archived.status = older.status = LinkStatus.ARCHIVED
+    db.session.commit()
+
+    assert linking.links_of_class(world.class_a.id) == [proposed, current]
+    assert linking.links_of_class(world.class_a.id, include_archived=True) == [
+        proposed,
+        current,
+        archived,
+        older,
+    ]
+    assert board.links_for(world.teacher_a) == [current, older, archived]
+    assert board.links_for(world.pupil_a) == [current, older, archived]
+    assert insights.links_for(world.teacher_a) == [current, archived, older]
+    assert scheduling.links_to_plan(world.teacher_a) == [current]
+
+
+def test_a_requests_remembered_links_cannot_be_changed_by_a_caller(app, world):
+    from exchange.accounts import linking
+
+    with app.test_request_context("/"):
+        first = linking.links_of_classes([world.class_a.id])
+        first.clear()
+        assert linking.links_of_classes([world.class_a.id]) == [world.link]

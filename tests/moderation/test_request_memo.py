@@ -115,3 +115,16 @@ def test_socket_events_of_one_connection_never_share_a_remembered_figure(app):
 def test_outside_a_request_nothing_is_remembered(app):
     made = [memo.per_request("figure", lambda: object()) for _ in range(2)]
     assert made[0] is not made[1]
+
+
+def test_sequence_numbers_of_several_streams_come_in_the_order_asked(app, world):
+    from exchange import realtime
+
+    quiet, busy = realtime.queue_stream(world.class_c.id), realtime.link_stream(world.link.id)
+    for _ in range(2):
+        realtime.publish(busy, "note", {"n": 1})
+    db.session.commit()
+    assert realtime.last_seqs([quiet, busy]) == {quiet: 0, busy: 2}
+    assert list(realtime.last_seqs([busy, quiet])) == [busy, quiet]
+    assert realtime.last_seqs([busy]) == {busy: 2}
+    assert realtime.last_seqs([]) == {}

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from exchange import authz, realtime
+from exchange.accounts.linking import links_of_classes, newest_first
 from exchange.accounts.models import Link
 from exchange.authz import rooms as rules
 from exchange.errors import Conflict, Forbidden, Invalid, NotFound
@@ -352,12 +353,5 @@ def links_to_plan(actor: Any) -> list[Link]:
     """The active links this teacher may plan sessions for."""
     if not authz.is_staff(actor):
         return []
-    ids = [c.id for c in actor.classrooms]
-    if not ids:
-        return []
-    stmt = (
-        select(Link)
-        .where(or_(Link.class_a_id.in_(ids), Link.class_b_id.in_(ids)))
-        .order_by(Link.academic_year.desc(), Link.id.desc())
-    )
-    return [link for link in db.session.scalars(stmt) if rules.can_schedule_session(actor, link)]
+    links = newest_first(links_of_classes([c.id for c in actor.classrooms]))
+    return [link for link in links if rules.can_schedule_session(actor, link)]
