@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from exchange import redis_clients
 from exchange.errors import TooMany
 
 _REDIS_BUCKET = """
@@ -63,9 +64,7 @@ _redis_clients: dict[str, object] = {}
 def _redis(url: str):  # noqa: ANN202
     client = _redis_clients.get(url)
     if client is None:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        client = redis_clients.client(url, timeout=1)
         _redis_clients[url] = client
     return client
 

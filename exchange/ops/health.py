@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from exchange import redis_clients
 from exchange.extensions import db
 from exchange.ops import shutdown
 
@@ -51,11 +52,7 @@ def _redis(url: str) -> Any:
     """One small client per URL with short timeouts, for probes only."""
     client = _redis_clients.get(url)
     if client is None:
-        import redis
-
-        client = redis.Redis.from_url(
-            url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
-        )
+        client = redis_clients.client(url, timeout=PROBE_TIMEOUT_S)
         _redis_clients[url] = client
     return client
 

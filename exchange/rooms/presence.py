@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from exchange import redis_clients
 from exchange import sockets as core_sockets
 from exchange.extensions import socketio
 
@@ -198,9 +199,7 @@ def redis_connection(app: Flask) -> Any | None:
         return None
     client = app.extensions.get("exchange_rooms_redis")
     if client is None:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+        client = redis_clients.client(url, timeout=3)
         app.extensions["exchange_rooms_redis"] = client
     return client
 

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from exchange import realtime
+from exchange import realtime, redis_clients
 from exchange.accounts.models import Classroom, School
 from exchange.extensions import db, socketio
 
@@ -107,9 +107,7 @@ class RedisStore:
     """Several processes: counts in a Redis hash, screens per process, a lease for the emitter."""
 
     def __init__(self, url: str) -> None:
-        import redis
-
-        self.redis = redis.Redis.from_url(url, socket_timeout=2, decode_responses=True)
+        self.redis = redis_clients.client(url, timeout=2, decode_responses=True)
 
     def _key(self, event_id: int, what: str) -> str:
         return f"exchange:event:{event_id}:{what}"
