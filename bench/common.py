@@ -1327,12 +1327,17 @@ def publish(args: argparse.Namespace, name: str, title: str, body: str) -> None:
 
 @contextlib.contextmanager
 def workdir(prefix: str = "bench-") -> Iterator[Path]:
-    """A scratch directory removed afterwards (logs are kept when BENCH_KEEP is set)."""
+    """A scratch directory removed afterwards; kept, with the servers' logs, when BENCH_KEEP is
+    set or the benchmark failed (a server error is read in its log)."""
     path = Path(tempfile.mkdtemp(prefix=prefix))
+    failed = False
     try:
         yield path
+    except BaseException:
+        failed = True
+        raise
     finally:
-        if not os.environ.get("BENCH_KEEP"):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
+        if failed or os.environ.get("BENCH_KEEP"):
             print(f"bench: kept {path}", file=sys.stderr)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
