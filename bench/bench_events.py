@@ -613,11 +613,12 @@ def report(rows: list[dict[str, Any]], screens: int, changes: int) -> str:
     loaded = [r for r in rows if "cpu_pct" in r]
     load = common.markdown_table(
         ["server", "processes", "stage changes/s", "CPU % of one core (busiest process)",
-         "CPU / baseline", "RSS peak (MiB)", "reactions counted", "refused", "counter signals", "p50", "p99", "max",
-         "room p99", "delivered"],
+         "CPU / baseline", "RSS peak (MiB)", "reactions counted", "refused", "counter signals",
+         "p50", "p99", "max", "room p99", "delivered"],
         [
             [r["variant"], r["processes"], f"{r['achieved_rate']:.1f}", r["cpu_pct"],
-             ratio(r, "cpu_pct"), r["rss_peak_mib"], r["reactions_ok"], r["reactions_refused"], r["counter_signals"],
+             ratio(r, "cpu_pct"), r["rss_peak_mib"], r["reactions_ok"], r["reactions_refused"],
+             r["counter_signals"],
              ms(r["load_p50"]), ms(r["load_p99"]), ms(r["load_max"]), ms(r["load_room_p99"]),
              f"{r['load_delivered']}/{r['load_expected']}"]
             for r in loaded
