@@ -58,15 +58,6 @@ class _MemoryBuckets:
 
 
 _memory = _MemoryBuckets()
-_redis_clients: dict[str, object] = {}
-
-
-def _redis(url: str):  # noqa: ANN202
-    client = _redis_clients.get(url)
-    if client is None:
-        client = redis_clients.client(url, timeout=1)
-        _redis_clients[url] = client
-    return client
 
 
 def allow(limit: Limit, key: str) -> bool:
@@ -75,7 +66,7 @@ def allow(limit: Limit, key: str) -> bool:
     if not url:
         return _memory.take(f"{limit.name}:{key}", limit)
     try:
-        client = _redis(url)
+        client = redis_clients.shared(url, timeout=1)
         now = time.time()
         allowed = client.eval(  # type: ignore[attr-defined]
             _REDIS_BUCKET, 1, f"rl:{limit.name}:{key}", limit.per_second, limit.burst, now

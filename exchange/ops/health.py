@@ -19,7 +19,6 @@ from exchange.ops import shutdown
 
 bp = Blueprint("ops", __name__)
 PROBE_TIMEOUT_S = 1.0
-_redis_clients: dict[str, Any] = {}
 
 
 def database_state() -> dict[str, Any]:
@@ -48,15 +47,6 @@ def psycopg_cooperates() -> bool | None:
     return psycopg.waiting.wait is not getattr(psycopg.waiting, "wait_c", None)
 
 
-def _redis(url: str) -> Any:
-    """One small client per URL with short timeouts, for probes only."""
-    client = _redis_clients.get(url)
-    if client is None:
-        client = redis_clients.client(url, timeout=PROBE_TIMEOUT_S)
-        _redis_clients[url] = client
-    return client
-
-
 def message_queue_state() -> dict[str, Any]:
     """Is the Socket.IO message queue answering? 'off' when this is a single process."""
     url = current_app.config.get("SOCKETIO_MESSAGE_QUEUE")
@@ -64,7 +54,7 @@ def message_queue_state() -> dict[str, Any]:
         return {"status": "off", "note": "single process: fan-out stays in memory"}
     started = time.perf_counter()
     try:
-        _redis(url).ping()
+        redis_clients.shared(url, timeout=PROBE_TIMEOUT_S).ping()
         state: dict[str, Any] = {"status": "ok"}
     except Exception as exc:
         state = {"status": "down", "error": type(exc).__name__}
