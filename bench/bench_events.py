@@ -119,6 +119,8 @@ def servers(
                 cmd = [sys.executable, "-m", "bench.events_bare_server", "--port", str(port)]
                 if redis:
                     cmd += ["--redis", redis, "--channel", channel]
+                if i > 0:  # one process emits the totals, as the app's leading process does
+                    cmd.append("--no-counters")
                 proc = common.ManagedProcess(cmd, log_path=workdir / f"{variant}{i}.log")
             elif variant == "gunicorn":
                 proc = common.AppServer(
@@ -275,6 +277,14 @@ def _on_time(count: int, rate: float) -> Any:
         yield n, common.now_ns()
 
 
+def _await_answers(answered: threading.Semaphore, count: int, timeout: float) -> None:
+    """Wait until `count` answers released `answered`, or `timeout` seconds in all."""
+    deadline = time.monotonic() + timeout
+    for _ in range(count):
+        if not answered.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return
+
+
 def drive_stage(
     host: Any, event_id: int, showcase_ids: list[int], count: int, rate: float,
     ack_timeout: float = 30.0, *, pipelined: bool = False,
@@ -316,10 +326,7 @@ def drive_stage(
             emitted += 1
         except Exception:  # noqa: BLE001 - an unsent change counts as not sent
             continue
-    deadline = time.monotonic() + ack_timeout
-    for _ in range(emitted):
-        if not answered.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            break
+    _await_answers(answered, emitted, ack_timeout)
     return sent
 
 
@@ -346,10 +353,7 @@ def drive_baseline(
 
         driver.emit("broadcast", payload, callback=record)
         emitted += 1
-    deadline = time.monotonic() + 30
-    for _ in range(emitted):
-        if not answered.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            break
+    _await_answers(answered, emitted, 30)
     return sent
 
 

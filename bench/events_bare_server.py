@@ -7,8 +7,10 @@ as `fact` to that room. With --redis, processes share rooms through Flask-Socket
 For the load phase it also takes `react` as the app does (on python-socketio's own server, no
 Flask context: counted in memory and acknowledged) and, about three times a second, emits the
 totals to every room it has screens in when they changed: the least any server can do for that
-traffic, so the app's CPU under load has a floor measured beside it.
-`python -m bench.events_bare_server --port P [--redis URL --channel NAME]`
+traffic, so the app's CPU under load has a floor measured beside it. With several processes
+only one emits the totals (`--no-counters` on the others), as only the app's leader does; they
+are its own clicks, not the sum: the traffic, not the count, is what is measured.
+`python -m bench.events_bare_server --port P [--redis URL --channel NAME] [--no-counters]`
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from flask_socketio import SocketIO, emit, join_room  # noqa: E402
 TICK_SECONDS = 0.3  # as the app's event ticker (exchange/rooms/events/live.py)
 
 
-def build(redis_url: str | None, channel: str) -> tuple[Flask, SocketIO]:
+def build(redis_url: str | None, channel: str, counters: bool = True) -> tuple[Flask, SocketIO]:
     """The app and its Socket.IO server."""
     app = Flask(__name__)
     socketio = SocketIO(
@@ -58,7 +60,7 @@ def build(redis_url: str | None, channel: str) -> tuple[Flask, SocketIO]:
 
     @socketio.on("subscribe")
     def subscribe(data: dict[str, Any]) -> dict[str, Any]:
-        if not rooms:
+        if counters and not rooms:
             socketio.start_background_task(ticker)
         rooms.add(data["stream"])
         join_room(data["stream"])
@@ -87,8 +89,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis", default=None)
     parser.add_argument("--channel", default="bare")
+    parser.add_argument("--no-counters", dest="counters", action="store_false")
     args = parser.parse_args()
-    app, socketio = build(args.redis, args.channel)
+    app, socketio = build(args.redis, args.channel, args.counters)
     socketio.run(app, host="127.0.0.1", port=args.port)
 
 
