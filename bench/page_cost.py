@@ -41,39 +41,52 @@ def cpu_ms(client: Any, path: str, cookie: str, n: int) -> tuple[float, float, i
     return statistics.median(cpu), statistics.median(wall), size
 
 
+class StatementCounter:
+    """While entered: how many SQL statements `engine` ran and the milliseconds spent inside
+    them (at the cursor: round trips and the database's work, not the ORM's). Reusable; each
+    `with` starts again from zero."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.count = 0
+        self.ms = 0.0
+        self._started = 0.0
+
+    def _before(self, *_args: Any) -> None:
+        self.count += 1
+        self._started = time.perf_counter()
+
+    def _after(self, *_args: Any) -> None:
+        self.ms += (time.perf_counter() - self._started) * 1000
+
+    def __enter__(self) -> StatementCounter:
+        from sqlalchemy import event
+
+        self.count, self.ms = 0, 0.0
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
 def sql_cost(app: Any, client: Any, path: str, cookie: str, n: int = 5) -> tuple[int, float]:
     """How many SQL statements one request for `path` runs, and the median over `n` requests
-    of the milliseconds spent inside them (at the cursor: round trips and the database's work,
-    not the ORM's)."""
-    from sqlalchemy import event
-
+    of the milliseconds spent inside them (at the cursor)."""
     from exchange.extensions import db
 
-    count, spent, started = 0, 0.0, [0.0]
-
-    def before(*_args: Any) -> None:
-        nonlocal count
-        count += 1
-        started[0] = time.perf_counter()
-
-    def after(*_args: Any) -> None:
-        nonlocal spent
-        spent += time.perf_counter() - started[0]
-
     with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
+        counter = StatementCounter(db.engine)
     samples = []
-    try:
-        for _ in range(n):
-            count, spent = 0, 0.0
+    for _ in range(n):
+        with counter:
             client.get(path, headers={"Cookie": cookie})
-            samples.append(spent * 1000)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-    return count, statistics.median(samples)
+        samples.append(counter.ms)
+    return counter.count, statistics.median(samples)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,153 @@
+"""In-process cost of one approval: CPU, wall time, statements, and what makes the slow ones slow.
+
+`python -m bench.approval_cost [--engine sqlite|postgres] [-n 200] [--gc default|deployed]
+[--checkpoint auto|off] [--profile]`: builds bench_exchange's linked pair with `n` pending posts
+(each with a picture), signs the teacher in on a Flask-SocketIO test client and sends
+`approve_item` for each, as the key press on the queue does. Prints the median CPU
+milliseconds, the wall p50/p90/p99/max, the SQL statements of one approval, and the collector's
+runs during the approvals (`--gc deployed`: gc.freeze() and exchange.serve's thresholds, as a
+server runs). `--checkpoint off` stops SQLite's automatic WAL checkpoints, to see what they add
+to the slowest approvals. On PostgreSQL it also prints the floor of a statement here: a bare
+`SELECT 1` round trip and a one-row commit through psycopg. `--profile`: a pyinstrument profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import bench_exchange, common
+from bench.page_cost import StatementCounter
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def postgres_floor(url: str, repeats: int = 300) -> tuple[float, float]:
+    """Median milliseconds of a bare `SELECT 1` round trip and of a one-row commit."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as connection:
+        # A logged table (a temporary one would skip the WAL flush a real commit waits for).
+        connection.execute("CREATE TABLE IF NOT EXISTS floor_probe (x int)")
+        connection.commit()
+        trips, commits = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            connection.execute("SELECT 1").fetchall()
+            trips.append((time.perf_counter() - started) * 1000)
+            connection.execute("INSERT INTO floor_probe VALUES (1)")
+            started = time.perf_counter()
+            connection.commit()
+            commits.append((time.perf_counter() - started) * 1000)
+        connection.execute("DROP TABLE floor_probe")
+        connection.commit()
+    return statistics.median(trips), statistics.median(commits)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the data, then approve every post and report."""
+    parser = argparse.ArgumentParser(prog="python -m bench.approval_cost")
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("--gc", choices=["default", "deployed"], default="deployed")
+    parser.add_argument("--checkpoint", choices=["auto", "off"], default="auto")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    with common.workdir("bench-approval-") as work:
+        _measure(args, work)
+
+
+def _measure(args: argparse.Namespace, work: Path) -> None:
+    from sqlalchemy import event
+
+    from exchange.extensions import db, socketio
+    from exchange.serve import GC_THRESHOLDS
+
+    url = common.database_url(args.engine, work, "approval")
+    app = common.data_app(url)
+    warm = 5
+    world = bench_exchange.build(app, 5, args.n + warm)
+    with app.app_context():
+        engine = db.engine
+        if args.checkpoint == "off" and args.engine == "sqlite":
+            event.listen(
+                engine,
+                "connect",
+                lambda conn, _record: conn.execute("PRAGMA wal_autocheckpoint=0"),
+            )
+            engine.dispose()
+    web = app.test_client()
+    name, value = world["teacher_a"].split("=", 1)
+    web.set_cookie(name, value)
+    teacher = socketio.test_client(app, flask_test_client=web)
+
+    def approve(item_id: int) -> None:
+        ack = teacher.emit(
+            "approve_item", {"item_id": item_id, "photos_confirmed": True}, callback=True
+        )
+        assert ack.get("ok"), ack
+        teacher.get_received()
+
+    for item_id in world["items"][:warm]:
+        approve(item_id)
+    items = world["items"][warm:]
+    if args.gc == "deployed":
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+    if args.profile:
+        from pyinstrument import Profiler
+
+        with Profiler(interval=0.0002) as profiler:
+            for item_id in items:
+                approve(item_id)
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    collections: list[float] = []
+    began = [0.0]
+
+    def on_collect(phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            collections.append((time.perf_counter() - began[0]) * 1000)
+
+    counter = StatementCounter(engine)
+    cpu, wall, statements = [], [], []
+    gc.callbacks.append(on_collect)
+    try:
+        for item_id in items:
+            with counter:
+                started, clock = time.process_time(), time.perf_counter()
+                approve(item_id)
+                wall.append((time.perf_counter() - clock) * 1000)
+                cpu.append((time.process_time() - started) * 1000)
+            statements.append(counter.count)
+    finally:
+        gc.callbacks.remove(on_collect)
+    wall.sort()
+    print(
+        f"{args.engine} approval ({len(items)}, gc {args.gc}, checkpoint {args.checkpoint}): "
+        f"{statistics.median(cpu):.2f} ms CPU; wall p50 {_percentile(wall, 0.5):.2f}, "
+        f"p90 {_percentile(wall, 0.9):.2f}, p99 {_percentile(wall, 0.99):.2f}, "
+        f"max {wall[-1]:.2f} ms; {statistics.median(statements):.0f} statements; "
+        f"{len(collections)} collections"
+        + (f" (longest {max(collections):.2f} ms)" if collections else "")
+    )
+    if args.engine == "postgres":
+        trip, commit = postgres_floor(url)
+        print(f"postgres floor: SELECT 1 round trip {trip:.3f} ms, one-row commit {commit:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
