@@ -5,9 +5,9 @@
 (each with a picture), signs the teacher in on a Flask-SocketIO test client and sends
 `approve_item` for each, as the key press on the queue does. Prints the median CPU
 milliseconds, the wall p50/p90/p99/max, the SQL statements of one approval, and the collector's
-runs during the approvals (`--gc deployed`: gc.freeze() and exchange.serve's thresholds, as a
-server runs). `--checkpoint off` stops SQLite's automatic WAL checkpoints, to see what they add
-to the slowest approvals. On PostgreSQL it also prints the floor of a statement here: a bare
+runs during the approvals (`--gc deployed`: exchange.serve.tune_gc, as a server runs).
+`--checkpoint off` stops SQLite's automatic WAL checkpoints, to see what they add to the
+slowest approvals. On PostgreSQL it also prints the floor of a statement here: a bare
 `SELECT 1` round trip and a one-row commit through psycopg. `--profile`: a pyinstrument profile.
 """
 
@@ -68,7 +68,7 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
     from sqlalchemy import event
 
     from exchange.extensions import db, socketio
-    from exchange.serve import GC_THRESHOLDS
+    from exchange.serve import tune_gc
 
     url = common.database_url(args.engine, work, "approval")
     app = common.data_app(url)
@@ -99,12 +99,7 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
         approve(item_id)
     items = world["items"][warm:]
     if args.gc == "deployed":
-        from sqlalchemy.orm import configure_mappers
-
-        configure_mappers()
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        tune_gc()  # as a served process does after start-up
     if args.profile:
         from pyinstrument import Profiler
 
