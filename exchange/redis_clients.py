@@ -12,7 +12,8 @@ socket timeout is an error like any other Redis failure, which every caller alre
 
 `shared()` is the one client per process for a URL and timeout: the health probe and the rate
 limits (both 1 s) share one. Presence and the event counters keep theirs on the app and on
-their store.
+their store. `message_queue()` is Flask-SocketIO's Redis message queue with the same waiting
+pool: every emit of a multi-process server is a publish, so a crowd's emits are a crowd too.
 """
 
 from __future__ import annotations
@@ -22,20 +23,55 @@ from typing import Any
 POOL_SIZE = 50  # connections per client and process; Redis allows 10,000 clients by default
 
 
-def client(url: str, *, timeout: float, decode_responses: bool = False) -> Any:
+QUEUE_WAIT_S = 5.0  # the message queue's wait for a connection and for connecting
+
+
+def client(
+    url: str,
+    *,
+    timeout: float,
+    decode_responses: bool = False,
+    reply_timeout: float | None | bool = True,
+) -> Any:
     """A Redis client for `url` with `timeout` seconds for connecting, each reply, and the wait
-    for a free connection of its pool."""
+    for a free connection of its pool. `reply_timeout=None` waits for replies without limit
+    (a subscriber's connection is idle until someone publishes)."""
     import redis
 
     pool = redis.BlockingConnectionPool.from_url(
         url,
         max_connections=POOL_SIZE,
         timeout=timeout,
-        socket_timeout=timeout,
+        socket_timeout=timeout if reply_timeout is True else reply_timeout,
         socket_connect_timeout=timeout,
         decode_responses=decode_responses,
     )
     return redis.Redis(connection_pool=pool)
+
+
+def message_queue(url: str, channel: str) -> Any:
+    """Flask-SocketIO's client manager for a Redis message queue whose publishes wait for a
+    free connection.
+
+    python-socketio's RedisManager makes its client with redis-py's default pool, which raises
+    "Too many connections" past 100 greenlets publishing at once; the manager then logs
+    "Cannot publish to redis... retrying", throws its client away and retries once on a new
+    one, and a second failure drops the emit ("giving up"): a fact nobody on any process
+    receives until a reconnect catches up. Its subscriber keeps one connection of the pool,
+    idle between messages, so replies have no time limit; the wait for a connection has.
+    """
+    import socketio
+
+    class WaitingRedisManager(socketio.RedisManager):  # type: ignore[misc]
+        def _redis_connect(self) -> None:
+            if not self.redis_url.startswith(("redis://", "rediss://")):
+                super()._redis_connect()  # sentinel URLs: python-socketio's own way
+                return
+            self.redis = client(self.redis_url, timeout=QUEUE_WAIT_S, reply_timeout=None)
+            self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            self.connected = True
+
+    return WaitingRedisManager(url, channel=channel)
 
 
 _SHARED: dict[tuple[str, float, bool], Any] = {}

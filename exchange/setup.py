@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from exchange import redis_clients
 from exchange.config import ROOT
 from exchange.extensions import api, csrf, db, limiter, login_manager, socketio
 
@@ -46,13 +47,22 @@ def init_socketio(app: Flask) -> None:
     # Flask-SocketIO keeps the options of an earlier init_app, including the Redis client
     # manager it made then: without this, an app bound without a queue after one bound with a
     # queue would still publish through the old Redis channel.
-    socketio.server_options.pop("client_manager", None)
+    for stale in ("client_manager", "message_queue", "channel"):
+        socketio.server_options.pop(stale, None)
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    # The Redis pub/sub channel: one per installation, so two sharing a Redis never mix.
+    channel = app.config.get("SOCKETIO_CHANNEL") or "linking-exchange"
+    if queue and queue.startswith(("redis://", "rediss://")):
+        # Publishes wait for a free Redis connection instead of dropping an emit.
+        queue_options: dict[str, Any] = {
+            "client_manager": redis_clients.message_queue(queue, channel)
+        }
+    else:
+        queue_options = {"message_queue": queue, "channel": channel}
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
-        # The Redis pub/sub channel: one per installation, so two sharing a Redis never mix.
-        channel=app.config.get("SOCKETIO_CHANNEL") or "linking-exchange",
+        **queue_options,
         # None means "same origin as the page" in python-engineio; never "*".
         cors_allowed_origins=[origin] if origin else None,
         max_http_buffer_size=SOCKET_BUFFER_BYTES,

@@ -7,7 +7,9 @@ screens left a live session at once on two processes in `python -m bench live`).
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 
 import pytest
 
@@ -96,3 +98,64 @@ def test_every_redis_client_of_the_app_waits_its_turn(app):
     assert health.PROBE_TIMEOUT_S == 1
     assert set(used) == {(REDIS_URL, 1.0, False)}
     assert all(_waits_its_turn(c) for c in used.values())
+
+
+def test_the_message_queue_waits_its_turn_and_a_crowd_of_emits_all_arrive(small_pool, caplog):
+    """Every emit of a multi-process server is a publish. Past its pool, python-socketio's own
+    manager logs "Cannot publish to redis... retrying", throws its client away and retries once
+    on a new one (a second failure drops the emit); this one waits and keeps its client."""
+    channel = f"crowd-test-{threading.get_ident()}"
+    manager = redis_clients.message_queue(REDIS_URL, channel)
+    manager._redis_connect()
+    first_client = manager.redis
+    assert _waits_its_turn(manager.redis)
+    assert manager.redis.connection_pool.connection_kwargs["socket_timeout"] is None
+    listener = redis_client().pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(channel)
+    try:
+        failures: list[str] = []
+        held = manager.redis.connection_pool.get_connection()  # one of two is busy
+        releaser = threading.Timer(0.2, manager.redis.connection_pool.release, args=(held,))
+        releaser.start()
+
+        def emit(n: int) -> None:
+            if manager._publish({"method": "emit", "n": n}) is None:
+                failures.append(f"emit {n} was given up")
+
+        crowd = [threading.Thread(target=emit, args=(n,)) for n in range(12)]
+        for t in crowd:
+            t.start()
+        for t in crowd:
+            t.join(10)
+        releaser.join()
+        assert failures == []
+        assert "Cannot publish" not in caplog.text
+        assert manager.redis is first_client
+        received = set()
+        deadline = time.monotonic() + 5
+        while len(received) < 12 and time.monotonic() < deadline:
+            message = listener.get_message(timeout=0.5)
+            if message is not None:
+                received.add(json.loads(message["data"])["n"])
+        assert received == set(range(12))
+    finally:
+        listener.close()
+
+
+def test_a_multi_process_app_publishes_through_the_waiting_queue(app, database_url, tmp_path):
+    from exchange import create_app
+    from exchange.extensions import socketio
+    from exchange.setup import init_socketio
+    from tests.conftest import _config
+
+    redis_client()  # skips without Redis (fails under CI)
+    config = _config(database_url, tmp_path / "uploads")
+    config.update(SOCKETIO_MESSAGE_QUEUE=REDIS_URL, SOCKETIO_CHANNEL="pool-test-channel")
+    create_app(config)
+    try:
+        manager = socketio.server.manager
+        assert type(manager).__name__ == "WaitingRedisManager"
+        assert manager.channel == "pool-test-channel"
+    finally:
+        init_socketio(app)
+    assert type(socketio.server.manager).__name__ != "WaitingRedisManager"
