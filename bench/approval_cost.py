@@ -7,8 +7,10 @@
 milliseconds, the wall p50/p90/p99/max, the SQL statements of one approval, and the collector's
 runs during the approvals (`--gc deployed`: exchange.serve.tune_gc, as a server runs).
 `--checkpoint off` stops SQLite's automatic WAL checkpoints, to see what they add to the
-slowest approvals. On PostgreSQL it also prints the floor of a statement here: a bare
-`SELECT 1` round trip and a one-row commit through psycopg. `--profile`: a pyinstrument profile.
+slowest approvals. Then an approval's three facts published one at a time and together
+(realtime.publish_all), with the commit, alternating in blocks. On PostgreSQL it also prints the
+floor of a statement here: a bare `SELECT 1` round trip and a one-row commit through psycopg.
+`--profile`: a pyinstrument profile.
 """
 
 from __future__ import annotations
@@ -139,9 +141,57 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
         f"{len(collections)} collections"
         + (f" (longest {max(collections):.2f} ms)" if collections else "")
     )
+    (one_cpu, one_wall), (all_cpu, all_wall) = publish_cost(app)
+    print(
+        f"{args.engine} an approval's three facts and the commit: one at a time {one_cpu:.3f} ms "
+        f"CPU, {one_wall:.3f} ms wall; together (realtime.publish_all) {all_cpu:.3f} ms CPU, "
+        f"{all_wall:.3f} ms wall"
+    )
     if args.engine == "postgres":
         trip, commit = postgres_floor(url)
         print(f"postgres floor: SELECT 1 round trip {trip:.3f} ms, one-row commit {commit:.3f} ms")
+
+
+def publish_cost(app: Any, blocks: int = 20, each: int = 50) -> list[tuple[float, float]]:
+    """Median CPU and wall milliseconds of publishing an approval's three facts (queue, link,
+    author) and committing: one publish() at a time, then all at once with publish_all(). The
+    two alternate in blocks of `each`, so the machine's drift falls on both alike."""
+    from exchange import realtime
+    from exchange.extensions import db
+    from exchange.realtime import Fact
+
+    facts = [
+        Fact("queue:bench", "queue_item_removed", {"item_id": None}),
+        Fact("link:bench", "item_approved", {"title": "A post", "text": "x" * 300}),
+        Fact("pupil:bench", "item_status", {"state": "approved", "stage": None}),
+    ]
+
+    def one_at_a_time() -> None:
+        for fact in facts:
+            realtime.publish(fact.stream, fact.kind, fact.payload, fact.link_id)
+
+    def together() -> None:
+        realtime.publish_all(facts)
+
+    samples: list[list[tuple[float, float]]] = [[], []]
+    with app.app_context():
+        for block in range(blocks):
+            order = [0, 1] if block % 2 == 0 else [1, 0]
+            for k in order:
+                run = (one_at_a_time, together)[k]
+                started, clock = time.process_time(), time.perf_counter()
+                for _ in range(each):
+                    run()
+                    db.session.commit()
+                samples[k].append(
+                    (
+                        (time.process_time() - started) / each * 1000,
+                        (time.perf_counter() - clock) / each * 1000,
+                    )
+                )
+    return [
+        (statistics.median(c for c, _ in s), statistics.median(w for _, w in s)) for s in samples
+    ]
 
 
 if __name__ == "__main__":

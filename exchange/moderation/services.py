@@ -54,6 +54,7 @@ from exchange.moderation.registry import (
     register_scope_viewer,
 )
 from exchange.moderation.safeguarding import CONCERN_MAX, concerns_for, raise_concern
+from exchange.realtime import Fact
 from exchange.types import utcnow
 
 FEEDBACK_MAX = 500
@@ -182,13 +183,13 @@ def submit(
         audit(author, "created", item)
         if item.flags:
             audit(author, "flagged", item, reason=_flag_summary(item.flags))
-        _announce_pending(item)
+        realtime.publish_all(_pending_facts(item))
     else:
         audit(author, "created", item, shared=not submission.needs_facilitator)
         if submission.needs_facilitator:
-            _announce_pending(item)
+            realtime.publish_all(_pending_facts(item))
         else:
-            _make_approved(item)
+            realtime.publish_all(_make_approved(item))
     return item
 
 
@@ -211,19 +212,19 @@ def resubmit(author: Any, item: ModerationItem, text: str) -> ModerationItem:
     item.feedback = None
     item.flags = []
     _scan(item, text, [])
-    if was_public:
-        _announce_removed(item, "edited")
+    facts = _removed_facts(item, "edited") if was_public else []
     audit(author, "edited", item, shared=was_public)
     if item.by_pupil:
-        _clear_from_queues(item)
+        facts += _queue_removal_facts(item)
         item.state, item.stage = ItemState.PENDING, Stage.OWN_TEACHER
         item.submitted_at = utcnow()
         item.approved_at = None
         if item.flags:
             audit(author, "flagged", item, reason=_flag_summary(item.flags))
-        _announce_pending(item)
+        facts += _pending_facts(item)
     else:
-        _make_approved(item)
+        facts += _make_approved(item)
+    realtime.publish_all(facts)
     return item
 
 
@@ -311,16 +312,18 @@ def approve(actor: Any, item_id: int, *, photos_confirmed: bool = False) -> Mode
                 "Please confirm that no pupil without photo consent can be seen in the pictures.",
                 field="photos_confirmed",
             )
-    _clear_from_queues(item)
+    facts = _queue_removal_facts(item)
     item.decided_at = utcnow()
     item.feedback = None
     audit(actor, "approved", item, reason=_stage_reason(item))
     next_stage = _next_stage(item)
     if next_stage is None:
-        _make_approved(item)
+        facts += _make_approved(item)
     else:
         item.stage = next_stage
-        _announce_pending(item)
+        facts += _pending_facts(item)
+    # Out of the queue, to the classes, to the author: one statement on PostgreSQL.
+    realtime.publish_all(facts)
     _commit_keeping_loaded()
     return item
 
@@ -335,12 +338,12 @@ def return_item(actor: Any, item_id: int, feedback: str) -> ModerationItem:
     item = _decision_item(item_id)
     _require_decider(actor, item)
     by_receiver = item.stage == Stage.PARTNER_TEACHER
-    _clear_from_queues(item)
+    facts = _queue_removal_facts(item)
     item.state, item.stage = ItemState.RETURNED, None
     item.feedback = feedback
     item.decided_at = utcnow()
     audit(actor, "returned", item, reason=feedback, shared=by_receiver)
-    _announce_author(item)
+    realtime.publish_all(facts + _author_facts(item))
     _commit_keeping_loaded()
     return item
 
@@ -379,7 +382,7 @@ def withdraw(actor: Any, item_id: int, reason: str = "") -> ModerationItem:
         raise Conflict("Only approved or waiting items can be withdrawn.")
     was_public = item.state == ItemState.APPROVED
     seen_by_partner = was_public or item.stage == Stage.PARTNER_TEACHER
-    _clear_from_queues(item)
+    facts = _queue_removal_facts(item)
     item.state, item.stage = ItemState.WITHDRAWN, None
     item.decided_at = utcnow()
     audit(
@@ -390,8 +393,8 @@ def withdraw(actor: Any, item_id: int, reason: str = "") -> ModerationItem:
         shared=seen_by_partner,
     )
     if was_public:
-        _announce_removed(item, "withdrawn")
-    _announce_author(item)
+        facts += _removed_facts(item, "withdrawn")
+    realtime.publish_all(facts + _author_facts(item))
     db.session.commit()
     return item
 
@@ -415,12 +418,13 @@ def hide_and_report(actor: Any, item_id: int, reason: str) -> Report:
     db.session.add(report)
     audit(actor, "hidden", item, reason=reason)
     audit(actor, "reported", item, reason=reason)
-    _announce_removed(item, "hidden")
     db.session.flush()
-    realtime.publish(
-        realtime.district_stream(item.district_id),
-        "report_opened",
-        {"report_id": report.id, "item_id": item.id, "kind": item.kind.value},
+    opened = {"report_id": report.id, "item_id": item.id, "kind": item.kind.value}
+    realtime.publish_all(
+        [
+            *_removed_facts(item, "hidden"),
+            Fact(realtime.district_stream(item.district_id), "report_opened", opened),
+        ]
     )
     db.session.commit()
     return report
@@ -445,13 +449,17 @@ def decide_report(actor: Any, report_id: int, restore: bool, note: str = "") -> 
     report.decided_at = utcnow()
     reason = "restored" if restore else "removed"
     audit(actor, "decided", item, reason=f"{reason}: {note}" if note else reason)
+    facts = []
     if restore and item.state == ItemState.HIDDEN:
-        _make_approved(item)
+        facts += _make_approved(item)
     elif not restore:
         item.state = ItemState.REMOVED
     decided = {"report_id": report.id, "item_id": item.id, "status": report.status.value}
-    realtime.publish(realtime.district_stream(report.district_id), "report_decided", decided)
-    realtime.publish(realtime.staff_stream(report.reported_by_id), "report_decided", decided)
+    facts += [
+        Fact(realtime.district_stream(report.district_id), "report_decided", decided),
+        Fact(realtime.staff_stream(report.reported_by_id), "report_decided", decided),
+    ]
+    realtime.publish_all(facts)
     db.session.commit()
     return report
 
@@ -498,66 +506,70 @@ def _flag_summary(flags: list[dict[str, Any]]) -> str:
     return ", ".join(sorted({str(f["label"]) for f in flags}))
 
 
-def _make_approved(item: ModerationItem) -> None:
+def _make_approved(item: ModerationItem) -> list[Fact]:
+    """Mark the item approved; the facts that show it to the classes and tell its author."""
     item.state, item.stage = ItemState.APPROVED, None
     item.approved_at = utcnow()
     channel = channel_for(item)
     payload = {"item_id": item.id, "item_kind": item.kind.value, **channel.public_view(item)}
-    for stream in channel.streams(item):
-        realtime.publish(stream, "item_approved", payload, link_id=item.link_id)
-    _announce_author(item)
+    shown = [Fact(s, "item_approved", payload, item.link_id) for s in channel.streams(item)]
+    return shown + _author_facts(item)
 
 
-def _announce_removed(item: ModerationItem, why: str) -> None:
+def _removed_facts(item: ModerationItem, why: str) -> list[Fact]:
+    """The facts that take the item away from the classes' screens."""
     channel = channel_for(item)
     payload = {"item_id": item.id, "item_kind": item.kind.value, "reason": why}
-    for stream in channel.streams(item):
-        realtime.publish(stream, "item_removed", payload, link_id=item.link_id)
+    return [Fact(s, "item_removed", payload, item.link_id) for s in channel.streams(item)]
 
 
-def _announce_pending(item: ModerationItem) -> None:
+def _pending_facts(item: ModerationItem) -> list[Fact]:
+    """The facts that put the item in its approver's queue and tell its author."""
     class_id = approver_class_id(item)
+    facts = []
     if class_id is not None:
-        realtime.publish(
-            realtime.queue_stream(class_id),
-            "queue_item_added",
-            {"item": review_entry(item)},
-            link_id=item.link_id,
+        facts.append(
+            Fact(
+                realtime.queue_stream(class_id),
+                "queue_item_added",
+                {"item": review_entry(item)},
+                item.link_id,
+            )
         )
     elif item.stage == Stage.FACILITATOR:
-        realtime.publish(
-            realtime.district_stream(item.district_id),
-            "queue_item_added",
-            {"item": review_entry(item)},
+        facts.append(
+            Fact(
+                realtime.district_stream(item.district_id),
+                "queue_item_added",
+                {"item": review_entry(item)},
+            )
         )
-    _announce_author(item)
+    return facts + _author_facts(item)
 
 
-def _clear_from_queues(item: ModerationItem) -> None:
+def _queue_removal_facts(item: ModerationItem) -> list[Fact]:
+    """The fact that takes a waiting item out of its approver's queue (none if not waiting)."""
     if item.state != ItemState.PENDING:
-        return
+        return []
     class_id = approver_class_id(item)
     stream = (
         realtime.queue_stream(class_id)
         if class_id is not None
         else realtime.district_stream(item.district_id)
     )
-    realtime.publish(stream, "queue_item_removed", {"item_id": item.id}, link_id=item.link_id)
+    return [Fact(stream, "queue_item_removed", {"item_id": item.id}, item.link_id)]
 
 
-def _announce_author(item: ModerationItem) -> None:
+def _author_facts(item: ModerationItem) -> list[Fact]:
+    """The fact that tells a pupil author where their item is now (none for staff)."""
     if item.author_pupil_id is None:
-        return
-    realtime.publish(
-        realtime.pupil_stream(item.author_pupil_id),
-        "item_status",
-        {
-            "item_id": item.id,
-            "item_kind": item.kind.value,
-            "state": item.state.value,
-            "stage": item.stage.value if item.stage else None,
-            "feedback": item.feedback,
-            "version": item.version,
-        },
-        link_id=item.link_id,
-    )
+        return []
+    status = {
+        "item_id": item.id,
+        "item_kind": item.kind.value,
+        "state": item.state.value,
+        "stage": item.stage.value if item.stage else None,
+        "feedback": item.feedback,
+        "version": item.version,
+    }
+    return [Fact(realtime.pupil_stream(item.author_pupil_id), "item_status", status, item.link_id)]

@@ -122,4 +122,4 @@ def test_a_run_of_approvals_reads_only_what_each_needs(world, notes, sockets):
     selects = [s for s in statements if s.startswith("SELECT")]
     assert not any(re.search(r'FROM "?user"?\s', s) for s in selects), selects
     assert not any("FROM classroom" in s and "JOIN" not in s for s in selects), selects
-    assert len(statements) <= 10, statements
+    assert len(statements) <= 6, statements
