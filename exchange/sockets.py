@@ -164,8 +164,9 @@ def _fresh_user() -> None:
     user = current_user._get_current_object()
     if sid is not None and user_id is not None and authz.is_signed_in(user):
         if authz.is_staff(user):
-            # Loaded once with the user: every staff command asks which classes they teach,
-            # and the copies merged into later events carry them without a query.
+            # Cached with their classes: every staff command asks which classes they teach,
+            # and the copies merged into later events carry them without a query. (Loaded
+            # with the user by accounts.sessions.load_user, unless the session had the user.)
             user.classrooms  # noqa: B018
         _USERS[sid] = (now, user_id, user)
     elif sid is not None:

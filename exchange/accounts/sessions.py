@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from exchange.accounts.models import Pupil, User
 from exchange.extensions import db
@@ -36,10 +37,14 @@ def load_user(user_id: str) -> User | Pupil | None:
     ident, _, version = rest.partition(":")
     if not ident.isdigit() or not version.isdigit():
         return None
-    model = {"staff": User, "pupil": Pupil}.get(kind)
-    if model is None:
+    if kind == "staff":
+        # With their classes in the same query: nearly every staff page and command asks
+        # which classes they teach (navigation, queue, permissions).
+        user = db.session.get(User, int(ident), options=[joinedload(User.classrooms)])
+    elif kind == "pupil":
+        user = db.session.get(Pupil, int(ident))
+    else:
         return None
-    user = db.session.get(model, int(ident))
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

@@ -51,6 +51,9 @@ def test_the_queue_page_loads_the_teacher_and_counts_the_queue_once(
         send_note(world.pupil_a, world.link, world.class_a, text=words)
     browser = as_user(world.teacher_a)
     user_loads.clear()
+    # A served request has a database session of its own: nothing this test loaded (the
+    # teacher, their classes) may stand in for what the request reads.
+    db.session.close()
     with recorded() as statements:
         html = browser.get("/queue").get_data(as_text=True)
     # The page's total and the navigation's badge agree, from one count.
@@ -59,6 +62,10 @@ def test_the_queue_page_loads_the_teacher_and_counts_the_queue_once(
     counts = [s for s in statements if s.startswith("SELECT count(*)") and "moderation_item" in s]
     assert len(counts) == 1, counts
     assert len(user_loads) == 1, user_loads
+    # The teacher comes with their classes in one query: none reads the classes on its own.
+    users = [s for s in statements if re.search(r'FROM "?user"?\s', s)]
+    assert len(users) == 1 and "class_teacher" in users[0], statements
+    assert not any(re.search(r"FROM classroom, class_teacher", s) for s in statements)
     counters = [s for s in statements if "FROM stream_counter" in s]
     assert len(counters) == 1, counters
 
