@@ -239,6 +239,15 @@ def get_item(item_id: int) -> ModerationItem:
     return item
 
 
+def _item_in_view(actor: Any, item_id: int) -> ModerationItem:
+    """An item the actor may see, or NotFound: whoever cannot see an item does not learn that
+    it exists by being refused something on it (as deciding answers)."""
+    item = get_item(item_id)
+    if not can_view_item(actor, item):
+        raise NotFound("That item does not exist.")
+    return item
+
+
 def _load_classes(classroom_id: int, link: Link | None) -> dict[int, Classroom]:
     """The class (and the link's other class) with school and district in one query: the rule
     scans with the district's watch words and labels both classes in what it announces."""
@@ -375,7 +384,7 @@ def bulk_approvable(actor: Any, item: ModerationItem) -> bool:
 
 def withdraw(actor: Any, item_id: int, reason: str = "") -> ModerationItem:
     """A teacher of the author's class takes an approved item back; the partner class loses it."""
-    item = get_item(item_id)
+    item = _item_in_view(actor, item_id)
     if not authz.teaches(actor, item.classroom_id):
         raise Forbidden("Only a teacher of the author's class can withdraw this.")
     if item.state not in (ItemState.APPROVED, ItemState.PENDING):
@@ -406,7 +415,7 @@ def hide_and_report(actor: Any, item_id: int, reason: str) -> Report:
         raise Invalid("Please say why you are hiding this, for the facilitator.", field="reason")
     if len(reason) > REASON_MAX:
         raise Invalid(f"The reason can be at most {REASON_MAX} characters.", field="reason")
-    item = get_item(item_id)
+    item = _item_in_view(actor, item_id)
     if item.link is None or not authz.teaches_in_link(actor, item.link):
         raise Forbidden("Only teachers of the two linked classes can hide this.")
     if item.state != ItemState.APPROVED:

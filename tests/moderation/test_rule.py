@@ -109,8 +109,10 @@ def test_dual_approval_waits_for_the_receiving_teacher(app, notes):
 def test_withdrawal_removes_the_item_from_the_partner_class(world, notes):
     item = send_note(world.pupil_a, world.link, world.class_a)
     services.approve(world.teacher_a, item.id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden):  # the partner teacher sees it, but it is not theirs
         services.withdraw(world.teacher_b, item.id)
+    with pytest.raises(NotFound):  # outside the link: not told it exists
+        services.withdraw(world.teacher_c, item.id)
     services.withdraw(world.teacher_a, item.id, "posted by mistake")
     assert visible_to(world.pupil_b, world.link) == []
     assert not services.can_view_item(world.pupil_b, item)
@@ -121,7 +123,8 @@ def test_either_teacher_can_hide_and_report_and_the_facilitator_decides(world, n
     services.approve(world.teacher_a, item.id)
     with pytest.raises(Invalid):
         services.hide_and_report(world.teacher_b, item.id, "")
-    with pytest.raises(Forbidden):
+    # A teacher outside the link cannot see the item: they are not told it exists.
+    with pytest.raises(NotFound):
         services.hide_and_report(world.teacher_c, item.id, "not nice")
     report = services.hide_and_report(world.teacher_b, item.id, "unkind words")
     assert visible_to(world.pupil_b, world.link) == []
