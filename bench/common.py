@@ -7,6 +7,7 @@ tests/: benchmarks must run from a clean clone with only the app and its dev dep
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import fcntl
 import json
@@ -327,8 +328,16 @@ def bench_config(url: str, upload_dir: Path | str | None = None) -> dict[str, An
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": False,
-        "UPLOAD_DIR": str(upload_dir or tempfile.mkdtemp(prefix="bench-uploads-")),
+        "UPLOAD_DIR": str(upload_dir or _scratch_uploads()),
     }
+
+
+def _scratch_uploads() -> str:
+    """An uploads directory for an app that prepares data, removed when the benchmark's
+    process ends (each run's pictures, megabytes of them, were left in /tmp)."""
+    path = tempfile.mkdtemp(prefix="bench-uploads-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def data_app(url: str, *, create: bool = True) -> Any:
