@@ -200,11 +200,7 @@ def approve_many(args: dict[str, Any]) -> dict[str, Any]:
 @refusals(401, 403, 404, 409, 422)
 def withdraw_item(args: dict[str, Any], item_id: int) -> dict[str, Any]:
     """A teacher of the author's class takes an approved or waiting item back."""
-    user = _staff()
-    item = services.get_item(item_id)
-    if not services.can_view_item(user, item):
-        raise NotFound("That item does not exist.")
-    return _decision(services.withdraw(user, item_id, args["reason"]))
+    return _decision(services.withdraw(_staff(), item_id, args["reason"]))
 
 
 @blp.route("/items/<int:item_id>/hide", methods=["POST"])
@@ -215,9 +211,6 @@ def withdraw_item(args: dict[str, Any], item_id: int) -> dict[str, Any]:
 def hide_item(args: dict[str, Any], item_id: int) -> dict[str, Any]:
     """A teacher of either class hides an item that reached them and reports it."""
     user = _staff()
-    item = services.get_item(item_id)
-    if not services.can_view_item(user, item):
-        raise NotFound("That item does not exist.")
     report = services.hide_and_report(user, item_id, args["reason"])
     return report_row(report, user, with_item=False)
 
