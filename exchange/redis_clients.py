@@ -27,22 +27,18 @@ QUEUE_WAIT_S = 5.0  # the message queue's wait for a connection and for connecti
 
 
 def client(
-    url: str,
-    *,
-    timeout: float,
-    decode_responses: bool = False,
-    reply_timeout: float | None | bool = True,
+    url: str, *, timeout: float, decode_responses: bool = False, subscriber: bool = False
 ) -> Any:
     """A Redis client for `url` with `timeout` seconds for connecting, each reply, and the wait
-    for a free connection of its pool. `reply_timeout=None` waits for replies without limit
-    (a subscriber's connection is idle until someone publishes)."""
+    for a free connection of its pool. A `subscriber` waits for replies without limit: its
+    connection is idle until someone publishes."""
     import redis
 
     pool = redis.BlockingConnectionPool.from_url(
         url,
         max_connections=POOL_SIZE,
         timeout=timeout,
-        socket_timeout=timeout if reply_timeout is True else reply_timeout,
+        socket_timeout=None if subscriber else timeout,
         socket_connect_timeout=timeout,
         decode_responses=decode_responses,
     )
@@ -50,8 +46,8 @@ def client(
 
 
 def message_queue(url: str, channel: str) -> Any:
-    """Flask-SocketIO's client manager for a Redis message queue whose publishes wait for a
-    free connection.
+    """Flask-SocketIO's client manager for a Redis message queue (a redis:// or rediss:// URL)
+    whose publishes wait for a free connection.
 
     python-socketio's RedisManager makes its client with redis-py's default pool, which raises
     "Too many connections" past 100 greenlets publishing at once; the manager then logs
@@ -64,10 +60,7 @@ def message_queue(url: str, channel: str) -> Any:
 
     class WaitingRedisManager(socketio.RedisManager):  # type: ignore[misc]
         def _redis_connect(self) -> None:
-            if not self.redis_url.startswith(("redis://", "rediss://")):
-                super()._redis_connect()  # sentinel URLs: python-socketio's own way
-                return
-            self.redis = client(self.redis_url, timeout=QUEUE_WAIT_S, reply_timeout=None)
+            self.redis = client(self.redis_url, timeout=QUEUE_WAIT_S, subscriber=True)
             self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             self.connected = True
 

@@ -7,25 +7,10 @@ screens, exactly as if published one at a time.
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from exchange import realtime
 from exchange.extensions import db
 from exchange.realtime import Fact
-
-
-def _statements_of(run) -> tuple[list[int], int]:  # noqa: ANN001
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        result = run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return result, len(statements)
+from tests.sql import recorded
 
 
 def test_facts_on_different_streams_are_numbered_on_each_stream_in_one_or_two_statements(app):
@@ -35,9 +20,10 @@ def test_facts_on_different_streams_are_numbered_on_each_stream_in_one_or_two_st
         Fact("s:b", "second", {"n": 2}, link_id=None),
         Fact("s:c", "third", {"n": 3, "nested": {"list": [1, 2]}}),
     ]
-    seqs, statements = _statements_of(lambda: realtime.publish_all(facts))
+    with recorded() as statements:
+        seqs = realtime.publish_all(facts)
     assert seqs == [2, 1, 1]
-    assert statements == (1 if db.engine.dialect.name == "postgresql" else 2)
+    assert len(statements) == (1 if db.engine.dialect.name == "postgresql" else 2)
     db.session.commit()
     assert [e.as_message() for e in realtime.events_after("s:a", 0)] == [
         {"n": 0, "stream": "s:a", "seq": 1, "kind": "warm"},
@@ -85,4 +71,6 @@ def test_a_rolled_back_batch_leaves_no_event_no_number_and_sends_nothing(app, mo
 
 
 def test_an_empty_batch_writes_nothing(app):
-    assert _statements_of(lambda: realtime.publish_all([])) == ([], 0)
+    with recorded() as statements:
+        assert realtime.publish_all([]) == []
+    assert statements == []

@@ -4,30 +4,14 @@ and a figure remembered within a request is never older than the request's own w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from exchange import memo
 from exchange.extensions import db, login_manager
 from tests.moderation.conftest import send_note
-
-
-@contextmanager
-def recorded() -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.sql import recorded
 
 
 @pytest.fixture

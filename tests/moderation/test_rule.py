@@ -72,6 +72,21 @@ def test_returned_item_carries_feedback_and_can_be_sent_again(world, notes):
     assert item.feedback is None
 
 
+def test_editing_a_waiting_item_takes_it_out_of_the_queue_and_puts_it_back_in_order(world, notes):
+    # Out of the queue and back in are two facts on one stream, in one change: numbered one
+    # after the other, in that order, so a teacher's open queue ends with the edited item.
+    item = send_note(world.pupil_a, world.link, world.class_a, text="We like football")
+    db.session.commit()
+    queue = realtime.queue_stream(world.class_a.id)
+    before = realtime.last_seq(queue)
+    notes[item.id]["text"] = "We like football and netball"
+    services.resubmit(world.pupil_a, item, "We like football and netball")
+    db.session.commit()
+    after = [(e.seq, e.kind) for e in realtime.events_after(queue, before)]
+    assert after == [(before + 1, "queue_item_removed"), (before + 2, "queue_item_added")]
+    assert item.state == ItemState.PENDING and item.version == 2
+
+
 def test_return_needs_feedback(world, notes):
     item = send_note(world.pupil_a, world.link, world.class_a)
     with pytest.raises(Invalid, match="feedback"):

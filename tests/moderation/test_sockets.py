@@ -5,6 +5,7 @@ from __future__ import annotations
 from exchange.extensions import db
 from exchange.moderation.models import ItemState, ModerationItem
 from tests.moderation.conftest import send_note
+from tests.sql import recorded
 
 
 def received(sock, kind):
@@ -98,8 +99,6 @@ def test_a_run_of_approvals_reads_only_what_each_needs(world, notes, sockets):
     # user cache) does not load the teacher or their classes again.
     import re
 
-    from sqlalchemy import event
-
     items = [send_note(world.pupil_a, world.link, world.class_a) for _ in range(2)]
     item_ids = [item.id for item in items]
     sock = sockets(world.teacher_a)
@@ -108,16 +107,8 @@ def test_a_run_of_approvals_reads_only_what_each_needs(world, notes, sockets):
     db.session.close()
     assert sock.emit("approve_item", {"item_id": item_ids[0]}, callback=True)["ok"] is True
     db.session.close()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded() as statements:
         ack = sock.emit("approve_item", {"item_id": item_ids[1]}, callback=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert ack["state"] == "approved" and ack["item_id"] == item_ids[1]
     selects = [s for s in statements if s.startswith("SELECT")]
     assert not any(re.search(r'FROM "?user"?\s', s) for s in selects), selects

@@ -110,6 +110,7 @@ def test_the_message_queue_waits_its_turn_and_a_crowd_of_emits_all_arrive(small_
     first_client = manager.redis
     assert _waits_its_turn(manager.redis)
     assert manager.redis.connection_pool.connection_kwargs["socket_timeout"] is None
+    assert manager.redis.connection_pool.timeout == redis_clients.QUEUE_WAIT_S == 5
     listener = redis_client().pubsub(ignore_subscribe_messages=True)
     listener.subscribe(channel)
     try:
