@@ -8,6 +8,8 @@ import pytest
 
 from exchange.rooms.live import services
 from exchange.rooms.live.models import SessionStatus
+from exchange.rooms.live.timing import in_london
+from exchange.types import utcnow
 from tests.factories import ROLES
 from tests.live.conftest import make_session
 
@@ -84,7 +86,10 @@ def test_teacher_plans_a_session_through_the_form(world, as_user):
     teacher = as_user(world.teacher_a)
     page = teacher.get(f"/links/{world.link.id}/live/new").get_data(as_text=True)
     assert "Welcome and hellos" in page and 'for="segments-0-kind"' in page
-    day = (services.plan_of(make_session(world, starts_in=timedelta(days=9))).day).isoformat()
+    # A day nine days ahead, in the school's time zone. (It was read from a session made nine
+    # days ahead at this very time, which clashed with the 10:00 to 11:00 asked for below
+    # whenever the suite ran between 09:00 and 11:00 UTC: a 422 for the clash.)
+    day = in_london(utcnow() + timedelta(days=9)).date().isoformat()
     form = {
         "title": "Meet the Kestrels",
         "date": day,
