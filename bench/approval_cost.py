@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bench_exchange, common
+from bench.instructions import Instructions
 from bench.page_cost import StatementCounter
 
 
@@ -120,22 +121,29 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
             collections.append((time.perf_counter() - began[0]) * 1000)
 
     counter = StatementCounter(engine)
-    cpu, wall, statements = [], [], []
+    instructions = Instructions.open()
+    cpu, wall, statements, counted = [], [], [], []
     gc.callbacks.append(on_collect)
     try:
         for item_id in items:
             with counter:
                 started, clock = time.process_time(), time.perf_counter()
+                before = instructions.read() if instructions else 0
                 approve(item_id)
+                if instructions:
+                    counted.append((instructions.read() - before) / 1e6)
                 wall.append((time.perf_counter() - clock) * 1000)
                 cpu.append((time.process_time() - started) * 1000)
             statements.append(counter.count)
     finally:
         gc.callbacks.remove(on_collect)
+        if instructions:
+            instructions.close()
     wall.sort()
+    millions = f" ({statistics.median(counted):.2f} M instructions)" if counted else ""
     print(
         f"{args.engine} approval ({len(items)}, gc {args.gc}, checkpoint {args.checkpoint}): "
-        f"{statistics.median(cpu):.2f} ms CPU; wall p50 {_percentile(wall, 0.5):.2f}, "
+        f"{statistics.median(cpu):.2f} ms CPU{millions}; wall p50 {_percentile(wall, 0.5):.2f}, "
         f"p90 {_percentile(wall, 0.9):.2f}, p99 {_percentile(wall, 0.99):.2f}, "
         f"max {wall[-1]:.2f} ms; {statistics.median(statements):.0f} statements; "
         f"{len(collections)} collections"

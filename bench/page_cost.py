@@ -3,8 +3,9 @@
 `python -m bench.page_cost [--engine sqlite|postgres] [--profile space|queue] [-n 30]`: builds
 the year of bench_http on SQLite (or on the machine's PostgreSQL), renders each page through the
 Flask test client with a production-like config, and prints the median CPU milliseconds
-(time.process_time, not wall time: the machine is shared), the median wall milliseconds, how
-many SQL statements the page ran and the milliseconds spent inside them (at the cursor), and
+(time.process_time, not wall time: the machine is shared), the median wall milliseconds, the
+median instructions (bench/instructions.py: steady where CPU time is not), how many SQL
+statements the page ran and the milliseconds spent inside them (at the cursor), and
 its size. Wall minus CPU is what the page waited for (the database server, on PostgreSQL).
 With --profile, a pyinstrument profile of that page instead.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bench_http, common
+from bench.instructions import Instructions
 
 
 def pages(world: dict[str, Any]) -> dict[str, tuple[str, str]]:
@@ -28,17 +30,25 @@ def pages(world: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def cpu_ms(client: Any, path: str, cookie: str, n: int) -> tuple[float, float, int]:
-    """Median CPU and wall milliseconds of `n` requests for `path`, and the answer's size."""
-    cpu, wall, size = [], [], 0
+def cpu_ms(client: Any, path: str, cookie: str, n: int) -> tuple[float, float, int, float | None]:
+    """Median CPU and wall milliseconds of `n` requests for `path`, the answer's size, and the
+    median millions of instructions a request took (None where the CPU gives no counter)."""
+    cpu, wall, counted, size = [], [], [], 0
+    counter = Instructions.open()
     for _ in range(n):
         started, clock = time.process_time(), time.perf_counter()
+        before = counter.read() if counter else 0
         answer = client.get(path, headers={"Cookie": cookie})
+        if counter:
+            counted.append((counter.read() - before) / 1e6)
         cpu.append((time.process_time() - started) * 1000)
         wall.append((time.perf_counter() - clock) * 1000)
         assert answer.status_code == 200, (answer.status_code, answer.location)
         size = len(answer.data)
-    return statistics.median(cpu), statistics.median(wall), size
+    if counter:
+        counter.close()
+    instructions = statistics.median(counted) if counted else None
+    return statistics.median(cpu), statistics.median(wall), size, instructions
 
 
 class StatementCounter:
@@ -121,12 +131,13 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
                     client.get(path, headers={"Cookie": cookie})
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         else:
-            cpu, wall, size = cpu_ms(client, path, cookie, args.n)
+            cpu, wall, size, instructions = cpu_ms(client, path, cookie, args.n)
             count, cursor = sql_cost(app, client, path, cookie)
+            counted = f", {instructions:.1f} M instructions" if instructions else ""
             print(
                 f"{args.engine} {name}: {cpu:.1f} ms CPU, {wall:.1f} ms wall "
-                f"(medians of {args.n}), {count} statements taking {cursor:.1f} ms at the "
-                f"cursor, {size / 1024:.0f} kB"
+                f"(medians of {args.n}){counted}, {count} statements taking {cursor:.1f} ms "
+                f"at the cursor, {size / 1024:.0f} kB"
             )
 
 

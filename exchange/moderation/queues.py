@@ -61,7 +61,8 @@ def queue(actor: Any, limit: int = 200) -> list[ModerationItem]:
         .limit(limit)
     )
     items = list(db.session.scalars(stmt))
-    preload(items)  # the page and the API show each item's author, class and content
+    # The page and the API show each item's author, class, content and partner class.
+    preload(items, links=True)
     return items
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from exchange.accounts.models import Classroom, Pupil, User
+from exchange.accounts.models import Classroom, Link, Pupil, User
 from exchange.extensions import db
 from exchange.moderation.models import ItemKind, ModerationItem
 
@@ -50,14 +50,18 @@ def channel_for(item: ModerationItem) -> Channel:
         raise LookupError(f"no channel registered for {item.kind}") from None
 
 
-def preload(items: Sequence[ModerationItem], *, contents: bool = True) -> None:
+def preload(items: Sequence[ModerationItem], *, contents: bool = True, links: bool = False) -> None:
     """Load what a list of items shows (authors, classes with their schools, and with
     `contents` each channel's content when the channel has a `preload(items)`) in a few
-    queries, not a few per item."""
+    queries, not a few per item. With `links`, also each item's link with both its classes
+    and their schools (a queue names the partner class of every post), which then serve as
+    the items' own classes."""
     if not items:
         return
     _attach(items, "author_pupil", "author_pupil_id", Pupil, ())
     _attach(items, "author_staff", "author_staff_id", User, ())
+    if links:
+        _attach(items, "link", "link_id", Link, _LINK_CLASSES)
     _attach(items, "classroom", "classroom_id", Classroom, (joinedload(Classroom.school),))
     if not contents:
         return
@@ -68,6 +72,12 @@ def preload(items: Sequence[ModerationItem], *, contents: bool = True) -> None:
         hook = getattr(_CHANNELS.get(kind), "preload", None)
         if hook is not None:
             hook(group)
+
+
+_LINK_CLASSES = (
+    joinedload(Link.class_a).joinedload(Classroom.school),
+    joinedload(Link.class_b).joinedload(Classroom.school),
+)
 
 
 def _attach(

@@ -237,8 +237,7 @@ def cards(
     moderation.preload([p.item for p in posts] + [c.item for c in shown], contents=False)
     _load_pictures(posts)
     item_ids = [p.item_id for p in posts] + [c.item_id for c in shown]
-    counts = services.reaction_counts(item_ids)
-    mine = services.my_reactions(actor, item_ids)
+    counts, mine = services.reactions_for(actor, item_ids)
     return [
         post_card(actor, p, link, comments[p.id], counts, mine, threads, totals[p.id])
         for p in posts
@@ -508,8 +507,7 @@ def comment_view(actor: Any, comment_id: int) -> dict[str, Any]:
     replies = [c for c in thread if c.parent_id == comment.id]
     moderation.preload([comment.item] + [r.item for r in replies], contents=False)
     ids = [comment.item_id] + [r.item_id for r in replies]
-    counts = services.reaction_counts(ids)
-    mine = services.my_reactions(actor, ids)
+    counts, mine = services.reactions_for(actor, ids)
     return comment_card(
         actor,
         comment,

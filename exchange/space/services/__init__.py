@@ -28,7 +28,12 @@ from exchange.space.services.pictures import (
     staged_view,
 )
 from exchange.space.services.posts import DraftRefused, PostDraft, create_post, edit_post
-from exchange.space.services.reactions import my_reactions, reaction_counts, set_reaction
+from exchange.space.services.reactions import (
+    my_reactions,
+    reaction_counts,
+    reactions_for,
+    set_reaction,
+)
 
 __all__ = [
     "STAGED_LIFETIME",
@@ -53,6 +58,7 @@ __all__ = [
     "open_image",
     "purge_staged",
     "reaction_counts",
+    "reactions_for",
     "set_reaction",
     "stage_images",
     "staged_view",

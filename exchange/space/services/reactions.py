@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 
 from exchange import authz, realtime
 from exchange.errors import Conflict, Forbidden, Invalid
@@ -47,6 +47,32 @@ def my_reactions(actor: Any, item_ids: Iterable[int]) -> dict[int, set[str]]:
     return mine
 
 
+def reactions_for(
+    actor: Any, item_ids: Iterable[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
+    """Reaction counts per item and which of them this user gave, from one query (what
+    reaction_counts and my_reactions give, for a page of cards)."""
+    ids = list(item_ids)
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    mine: dict[int, set[str]] = {i: set() for i in ids}
+    if not ids:
+        return counts, mine
+    if authz.is_signed_in(actor):
+        given = func.max(case((ItemReaction.actor_key == actor.actor_key, 1), else_=0))
+    else:
+        given = func.max(0)
+    rows = db.session.execute(
+        select(ItemReaction.item_id, ItemReaction.reaction, func.count(), given)
+        .where(ItemReaction.item_id.in_(ids))
+        .group_by(ItemReaction.item_id, ItemReaction.reaction)
+    )
+    for item_id, reaction, count, by_me in rows:
+        counts[item_id][reaction] = int(count)
+        if by_me:
+            mine[item_id].add(reaction)
+    return counts, mine
+
+
 def set_reaction(actor: Any, item_id: int, reaction: str, on: bool) -> dict[str, Any]:
     """Give (on) or take back (off) one reaction; the new counts go to the whole link."""
     try:
@@ -71,7 +97,8 @@ def set_reaction(actor: Any, item_id: int, reaction: str, on: bool) -> dict[str,
     elif not on and existing is not None:
         db.session.execute(delete(ItemReaction).where(ItemReaction.id == existing.id))
     db.session.flush()
-    counts = reaction_counts([item.id])[item.id]
+    counts, mine = reactions_for(actor, [item.id])
+    counts = counts[item.id]
     if changed:
         realtime.publish(
             realtime.link_stream(item.link_id),
@@ -83,5 +110,5 @@ def set_reaction(actor: Any, item_id: int, reaction: str, on: bool) -> dict[str,
     return {
         "item_id": item.id,
         "counts": counts,
-        "mine": sorted(my_reactions(actor, [item.id])[item.id]),
+        "mine": sorted(mine[item.id]),
     }

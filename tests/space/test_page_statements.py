@@ -1,0 +1,72 @@
+"""What the two busiest pages read: the teacher's queue names every post's partner class and
+every comment's post without a query per item, and a space reads its reactions (counts and
+the viewer's own) in one statement. Each request starts from a closed session, as a served
+request does."""
+
+from __future__ import annotations
+
+import re
+
+from exchange.accounts.models import Link, Pupil
+from exchange.extensions import db
+from exchange.moderation import services as moderation
+from exchange.space.models import Post
+from tests.space.conftest import send_comment, send_post
+from tests.sql import recorded
+
+
+def _queue_statements(browser) -> tuple[str, list[str]]:
+    db.session.close()
+    with recorded() as statements:
+        html = browser.get("/queue").get_data(as_text=True)
+    return html, statements
+
+
+def test_the_queue_costs_no_more_statements_for_seven_items_than_for_two(world, as_user):
+    shown = send_post(world.pupil_a2, world.link, title="Our pond")
+    moderation.approve(world.teacher_a, shown.item_id)
+    send_post(world.pupil_a, world.link, title="Our garden")
+    send_comment(world.pupil_a, shown, "Our pond has frogs too")
+    partner, author = f"A post for {world.class_b.label}", world.pupil_a2.display_name
+    link_id, shown_id = world.link.id, shown.id
+    pupil_ids = (world.pupil_a.id, world.pupil_a2.id)
+    browser = as_user(world.teacher_a)
+    html, two = _queue_statements(browser)
+    assert "Our garden" in html and partner in html
+
+    # The request's session was closed: the test reads its people and post again.
+    link, shown = db.session.get(Link, link_id), db.session.get(Post, shown_id)
+    pupil, pupil2 = db.session.get(Pupil, pupil_ids[0]), db.session.get(Pupil, pupil_ids[1])
+    for n in range(3):
+        send_post(pupil2, link, title=f"Our trip {n}")
+    send_comment(pupil, shown, "We saw a heron")
+    send_comment(pupil2, shown, "Frogs are our favourite")
+    html, seven = _queue_statements(browser)
+    assert html.count(partner) == 4
+    assert html.count(f"On “Our pond” by {author}") == 3
+    # (fewer when an answered post's author is already among the queue's authors)
+    assert len(seven) <= len(two), "\n".join(seven)
+    # The items' link comes with both classes and their schools in one statement: nothing
+    # is read one by one (a link, a class or a school by its key).
+    for table in ("link", "classroom", "school"):
+        by_key = [s for s in seven if re.search(rf"FROM {table} WHERE {table}\.id = ", s)]
+        assert not by_key, by_key
+
+
+def test_a_space_reads_reaction_counts_and_the_viewers_own_in_one_statement(world, as_user):
+    post = send_post(world.pupil_a, world.link, title="Our garden")
+    moderation.approve(world.teacher_a, post.item_id)
+    as_user(world.pupil_b).post(f"/items/{post.item_id}/react", data={"reaction": "clap"})
+    as_user(world.teacher_b).post(f"/items/{post.item_id}/react", data={"reaction": "clap"})
+    browser = as_user(world.pupil_a)
+    browser.post(f"/items/{post.item_id}/react", data={"reaction": "star"})
+    space, card_id = f"/links/{world.link.id}/space", f'id="post-{post.id}"'
+    db.session.close()
+    with recorded() as statements:
+        html = browser.get(space).get_data(as_text=True)
+    card = html[html.index(card_id) :]
+    star = re.search(r'data-reaction="star" aria-pressed="(\w+)".*?data-count="(\d+)"', card, re.S)
+    clap = re.search(r'data-reaction="clap" aria-pressed="(\w+)".*?data-count="(\d+)"', card, re.S)
+    assert star.groups() == ("true", "1") and clap.groups() == ("false", "2")
+    reads = [s for s in statements if "FROM item_reaction" in s]
+    assert len(reads) == 1, reads
