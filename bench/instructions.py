@@ -3,7 +3,8 @@
 The machine is shared and its CPU time moves by a third between runs of the same code; the
 number of instructions a request takes does not (it moves by well under one per cent), so a
 change of a few per cent in a page's cost shows in one run. It counts user-space instructions
-of the calling thread only: a database server's work in another process is not in it.
+of the calling thread only (a database server's work in another process is not in it), or of
+another process named by its pid.
 
     counter = Instructions.open()      # None where the kernel or the VM gives no counter
     before = counter.read()
@@ -35,9 +36,10 @@ class Instructions:
         self.fd = fd
 
     @classmethod
-    def open(cls) -> Instructions | None:
-        """A counter for this thread, or None where there is none (no perf support, a VM
-        without counters, perf_event_paranoid too strict)."""
+    def open(cls, pid: int = 0) -> Instructions | None:
+        """A counter for this thread (or for the process `pid`: a PostgreSQL backend, say),
+        or None where there is none (no perf support, a VM without counters,
+        perf_event_paranoid too strict)."""
         number = _SYSCALL.get(platform.machine())
         if number is None:
             return None
@@ -61,7 +63,7 @@ class Instructions:
         fd = libc.syscall(
             ctypes.c_long(number),
             attr,
-            ctypes.c_int(0),  # this thread
+            ctypes.c_int(pid),  # 0: this thread
             ctypes.c_int(-1),  # on any CPU
             ctypes.c_int(-1),  # no group
             ctypes.c_ulong(0),
@@ -69,7 +71,7 @@ class Instructions:
         if fd < 0:
             return None
         counter = cls(fd)
-        if counter.read() == 0 and counter.read() == 0:
+        if pid == 0 and counter.read() == 0 and counter.read() == 0:
             counter.close()  # the VM hands out a counter that never counts
             return None
         return counter

@@ -110,6 +110,33 @@ def main(argv: list[str] | None = None) -> None:
         _measure(args, work)
 
 
+def server_instructions(app: Any, client: Any, path: str, cookie: str, n: int = 10) -> float | None:
+    """On PostgreSQL: the median millions of instructions the database server's backend
+    process spent on one request for `path` (its planning, executing and sending), or None
+    (SQLite, whose work is in the page's own count, or no counter)."""
+    from sqlalchemy import text
+
+    from exchange.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return None
+        # One thread asks in turn, so the pool hands every request this same connection.
+        backend = db.session.scalar(text("SELECT pg_backend_pid()"))
+    counter = Instructions.open(pid=int(backend))
+    if counter is None:
+        return None
+    samples = []
+    try:
+        for _ in range(n):
+            before = counter.read()
+            client.get(path, headers={"Cookie": cookie})
+            samples.append((counter.read() - before) / 1e6)
+    finally:
+        counter.close()
+    return statistics.median(samples)
+
+
 def _measure(args: argparse.Namespace, work: Path) -> None:
     """Build a year of data in `work` and measure (or profile) each page."""
     url = common.database_url(args.engine, work, "pagecost")
@@ -134,6 +161,9 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
             cpu, wall, size, instructions = cpu_ms(client, path, cookie, args.n)
             count, cursor = sql_cost(app, client, path, cookie)
             counted = f", {instructions:.1f} M instructions" if instructions else ""
+            server = server_instructions(app, client, path, cookie)
+            if server is not None:
+                counted += f" (and {server:.1f} M in PostgreSQL's backend)"
             print(
                 f"{args.engine} {name}: {cpu:.1f} ms CPU, {wall:.1f} ms wall "
                 f"(medians of {args.n}){counted}, {count} statements taking {cursor:.1f} ms "

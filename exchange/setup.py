@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from exchange import redis_clients
 from exchange.config import ROOT
 from exchange.extensions import api, csrf, db, limiter, login_manager, socketio
+from exchange.prepared import init_prepared_statements
 
 SOCKET_BUFFER_BYTES = 64 * 1024
 
@@ -22,6 +23,7 @@ def init_extensions(app: Flask) -> None:
     import exchange.models  # noqa: F401 - the whole schema, for migrations and create_all
 
     db.init_app(app)
+    init_prepared_statements(app)
     if app.config.get("MIGRATIONS", True):
         # `flask db ...` (Flask-Migrate, with alembic and mako: 12 MiB). A server process is
         # made with MIGRATIONS=False (exchange/wsgi.py, exchange/serve.py): it never migrates.
