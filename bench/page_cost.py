@@ -7,6 +7,8 @@ Flask test client with a production-like config, and prints the median CPU milli
 median instructions (bench/instructions.py: steady where CPU time is not), how many SQL
 statements the page ran and the milliseconds spent inside them (at the cursor), and
 its size. Wall minus CPU is what the page waited for (the database server, on PostgreSQL).
+On PostgreSQL it also counts the instructions the database's backend process spent on a
+request, and with --served the same for a gunicorn process serving the pages (as deployed).
 With --profile, a pyinstrument profile of that page instead.
 """
 
@@ -105,6 +107,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--profile", choices=["space", "queue"])
     parser.add_argument("-n", type=int, default=30)
+    parser.add_argument(
+        "--served",
+        action="store_true",
+        help="PostgreSQL: also ask a gunicorn process (as deployed) and count its database "
+        "backends' instructions per page",
+    )
     args = parser.parse_args(argv)
     with common.workdir("bench-pagecost-") as work:
         _measure(args, work)
@@ -135,6 +143,49 @@ def server_instructions(app: Any, client: Any, path: str, cookie: str, n: int = 
     finally:
         counter.close()
     return statistics.median(samples)
+
+
+def served(url: str, world: dict[str, Any], n: int = 30, warm: int = 60) -> None:
+    """Each page from one gunicorn process (gevent, its own pool, as deployed), asked by one
+    user in turn: the median millions of instructions all of the process's PostgreSQL
+    backends spent on a request, and the median wall time. `warm` requests first, so every
+    pooled connection has run the page's statements often enough to prepare them."""
+    import urllib.request
+
+    import psycopg
+
+    with common.Cluster(url, processes=1) as cluster:
+
+        def get(path: str, cookie: str) -> None:
+            ask = urllib.request.Request(cluster.url + path, headers={"Cookie": cookie})
+            with urllib.request.urlopen(ask, timeout=30) as answer:  # noqa: S310 - loopback
+                answer.read()
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            for name, (path, cookie) in pages(world).items():
+                for _ in range(warm):
+                    get(path, cookie)
+                pids = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                    )
+                ]
+                counters = [c for c in (Instructions.open(pid=p) for p in pids) if c]
+                spent, wall = [], []
+                for _ in range(n):
+                    before, clock = sum(c.read() for c in counters), time.perf_counter()
+                    get(path, cookie)
+                    wall.append((time.perf_counter() - clock) * 1000)
+                    spent.append((sum(c.read() for c in counters) - before) / 1e6)
+                for counter in counters:
+                    counter.close()
+                print(
+                    f"postgres {name}, served: {statistics.median(spent):.1f} M instructions "
+                    f"in PostgreSQL's {len(counters)} backends a request, "
+                    f"{statistics.median(wall):.1f} ms wall (medians of {n}, one user)"
+                )
 
 
 def _measure(args: argparse.Namespace, work: Path) -> None:
@@ -169,6 +220,8 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
                 f"(medians of {args.n}){counted}, {count} statements taking {cursor:.1f} ms "
                 f"at the cursor, {size / 1024:.0f} kB"
             )
+    if args.served and args.engine == "postgres" and not args.profile:
+        served(url, world, args.n)
 
 
 if __name__ == "__main__":
