@@ -248,8 +248,18 @@
       box.value = box.value.trim() ? box.value.trim() + " " + phrase : phrase;
       box.focus();
     });
+    // The page holds the phrases once; each item's details gets its own copy, aimed at its box.
+    const phraseList = document.getElementById("quick-phrase-list");
     function showPhrases(root) {
+      if (!phraseList) return;
       root.querySelectorAll(".quick-phrases").forEach((el) => {
+        if (!el.querySelector("button[data-phrase]")) {
+          const list = phraseList.content.cloneNode(true);
+          list.querySelectorAll("button[data-phrase]").forEach((button) => {
+            button.dataset.target = el.dataset.target;
+          });
+          el.appendChild(list);
+        }
         el.hidden = false;
       });
     }

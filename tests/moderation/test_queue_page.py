@@ -267,3 +267,20 @@ def test_navigation_shows_the_queue_count(world, notes, as_user):
     assert 'href="/queue"' not in page(as_user(world.teacher_b), "/").split("</nav>")[0] or (
         'data-count="queue"' not in page(as_user(world.teacher_b), "/").split("</nav>")[0]
     )
+
+
+def test_quick_phrases_are_on_the_page_once_not_once_per_item(world, notes, as_user):
+    from exchange.moderation.views.helpers import QUICK_PHRASES
+
+    items = [send_note(world.pupil_a, world.link, world.class_a, text=f"Note {n}") for n in (1, 2)]
+    html = page(as_user(world.teacher_a))
+    # One list for the page, copied by moderation.js into each item's details (both start
+    # hidden: the phrases need JavaScript to fill a box).
+    assert html.count('<template id="quick-phrase-list">') == 1
+    assert html.count("data-phrase=") == len(QUICK_PHRASES)
+    for item in items:
+        assert f'<details class="quick-phrases" data-target="feedback-{item.id}" hidden>' in html
+        assert f'id="feedback-{item.id}"' in html
+    # A live entry carries its empty details; the phrases stay on the page it joins.
+    fragment = as_user(world.teacher_a).get(f"/queue/items/{items[0].id}").get_data(as_text=True)
+    assert 'class="quick-phrases"' in fragment and "data-phrase=" not in fragment

@@ -13,7 +13,7 @@ from exchange.moderation import reports, services
 from exchange.moderation.models import ModerationItem
 from exchange.moderation.present import entry_for, history_of, item_actions, kind_label
 from exchange.moderation.views import bp
-from exchange.moderation.views.helpers import QUICK_PHRASES, actor, back_to, staff_page
+from exchange.moderation.views.helpers import actor, back_to, staff_page
 
 
 def _visible_item(user: Any, item_id: int) -> ModerationItem:
@@ -42,7 +42,6 @@ def item_page(item_id: int, error: str | None = None, status: int = 200):  # noq
         error=error,
         errors={},
         typed={},
-        phrases=QUICK_PHRASES,
         here=request.path,
     )
     return page, status

@@ -103,7 +103,6 @@ def queue_entry(item_id: int):  # noqa: ANN201
         e=entry_for(item, user),
         errors={},
         typed={},
-        phrases=QUICK_PHRASES,
         here=back_to(url_for("moderation.queue_page")),
         district_id=int(district) if district.isdigit() else None,
     )
