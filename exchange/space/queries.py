@@ -286,8 +286,12 @@ def _own_items_clause(actor: Any, link: Link) -> ColumnElement[bool]:
         author = ModerationItem.author_pupil_id == actor.id
     else:
         author = ModerationItem.author_staff_id == actor.id
+    # `link_id + 0`: the author's items are few, the link's are thousands. SQLite has no
+    # statistics to choose between the author's index and the link's feed index and took
+    # either from one database to the next (the feed walked every item of the link: 12,000 a
+    # year, about 9 ms a page); the `+ 0` keeps the link's indexes out of the choice.
     return (
-        (ModerationItem.link_id == link.id)
+        (ModerationItem.link_id + 0 == link.id)
         & ModerationItem.kind.in_([ItemKind.POST, ItemKind.COMMENT])
         & author
         & ModerationItem.state.in_(OWN_LIST_STATES)
