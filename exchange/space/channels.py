@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from exchange import realtime
 from exchange.accounts.models import PHASE_NAMES
@@ -126,21 +126,28 @@ def comment_for_item(item: ModerationItem) -> Comment:
     return comment
 
 
-def load_contents(items: Sequence[ModerationItem]) -> None:
+def load_contents(items: Sequence[ModerationItem], *, answered: bool = True) -> None:
     """The posts and comments behind many items in one query per kind (lists show dozens):
-    remembered on each item, as post_for_item and comment_for_item do one at a time."""
+    remembered on each item, as post_for_item and comment_for_item do one at a time.
+
+    A comment comes with what it answers (its post and parent comment, and their authors), as
+    a decision shows it; with `answered=False`, with its post alone, for a list that names a
+    comment by its post's title."""
     for kind, model in ((ItemKind.POST, Post), (ItemKind.COMMENT, Comment)):
         group = {i.id: i for i in items if i.kind == kind and _CONTENT not in i.__dict__}
         if not group:
             continue
-        stmt = select(model).where(model.item_id.in_(group))
+        # The items are in hand: not joined again (model.item then comes from the session).
+        stmt = select(model).where(model.item_id.in_(group)).options(lazyload(model.item))
         if model is Post:
             stmt = stmt.options(selectinload(Post.images))
-        else:
+        elif answered:
             stmt = stmt.options(selectinload(Comment.post), selectinload(Comment.parent))
+        else:
+            stmt = stmt.options(selectinload(Comment.post).lazyload(Post.item))
         for content in db.session.scalars(stmt):
             group[content.item_id].__dict__[_CONTENT] = content
-        if model is Comment:
+        if model is Comment and answered:
             # A comment is shown with what it answers: that post's and comment's authors.
             answered = [c.__dict__[_CONTENT] for c in group.values() if _CONTENT in c.__dict__]
             moderation.preload(

@@ -343,7 +343,9 @@ def own_items(actor: Any, link: Link, limit: int = 50) -> list[dict[str, Any]]:
         .limit(limit)
     )
     items = list(db.session.scalars(stmt))
-    moderation.preload(items)
+    # Authors and classes; a comment needs only its post's title, not what it answers.
+    moderation.preload(items, contents=False)
+    channels.load_contents(items, answered=False)
     return [list_entry(actor, item) for item in items]
 
 

@@ -125,3 +125,22 @@ def test_a_class_column_is_read_from_the_feed_index_in_its_order(world):
     )
     assert "USING INDEX ix_moderation_item_feed" in plan, plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_the_own_list_names_a_comments_post_without_loading_what_it_answers(world):
+    # "My work not shared yet" names a comment by its post's title; what the comment answers
+    # (the post's item, a parent comment, their authors) is for a teacher's decision.
+    theirs = send_post(world.pupil_b, world.link, title="Their pond")
+    moderation.approve(world.teacher_b, theirs.item_id)
+    send_comment(world.pupil_a, theirs, "We have frogs too")
+    send_post(world.pupil_a, world.link, title="Our garden")
+    pupil_id, link_id = world.pupil_a.id, world.link.id
+    db.session.close()
+    with recorded() as statements:
+        pupil, link = db.session.get(Pupil, pupil_id), db.session.get(Link, link_id)
+        mine = queries.own_items(pupil, link)
+    assert [e["title"] for e in mine] == ["Our garden", "Comment on “Their pond”"]
+    # The pupil and the link, the list, its classes (the author is the pupil), the post and
+    # its pictures, the comment and its post: nothing more, and no item read twice.
+    assert len(statements) == 8, statements
+    assert len([s for s in statements if "moderation_item" in s]) == 1, statements
