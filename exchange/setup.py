@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -31,6 +32,9 @@ def init_extensions(app: Flask) -> None:
 
         Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    # A space page asks for the token in every form it renders (about 50); Flask-WTF looks up
+    # its settings through the app's proxies at each call before returning what it cached.
+    app.jinja_env.globals["csrf_token"] = csrf_token
     limiter.init_app(app)
     api.init_app(app)
     login_manager.init_app(app)
@@ -41,6 +45,13 @@ def init_extensions(app: Flask) -> None:
     from exchange.accounts import sessions
 
     login_manager.user_loader(sessions.load_user)
+
+
+def csrf_token() -> str:
+    """This request's CSRF token for a form: Flask-WTF's, made (and signed) at the first call
+    and read from `g` after that."""
+    token = g.get("csrf_token")
+    return token if token is not None else generate_csrf()
 
 
 def init_socketio(app: Flask) -> None:

@@ -7,8 +7,11 @@ import re
 import pytest
 
 from exchange.extensions import db
+from exchange.moderation import services as moderation
+from exchange.space.models import Post
 from tests.conftest import sign_in_client
 from tests.factories import PASSWORD, make_world
+from tests.space.conftest import send_post
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -78,3 +81,19 @@ def test_a_cookie_replayed_after_sign_out_is_not_signed_in(app):
 def test_no_token_or_code_in_sign_in_urls(client, path):
     page = client.get(path).get_data(as_text=True)
     assert "?token=" not in page and "?code=" not in page
+
+
+def test_every_form_of_a_page_carries_the_one_token_that_works(csrf_app):
+    # A space renders a form per card (comment, react, withdraw...): each carries the
+    # request's token, made once, and a form posted with it is accepted.
+    world = make_world()
+    moderation.approve(world.teacher_a, send_post(world.pupil_a, world.link, title="Pond").item_id)
+    browser = sign_in_client(csrf_app, world.pupil_b)
+    page = browser.get(f"/links/{world.link.id}/space").get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert len(tokens) >= 2 and len(set(tokens)) == 1
+    item = db.session.scalar(db.select(Post.item_id).where(Post.title == "Pond"))
+    reacted = browser.post(
+        f"/items/{item}/react", data={"csrf_token": tokens[0], "reaction": "clap"}
+    )
+    assert reacted.status_code in (200, 302), reacted.status_code
