@@ -12,6 +12,7 @@ from sqlalchemy.orm.util import identity_key
 
 from exchange.accounts.models import Classroom, Link, Pupil, User
 from exchange.extensions import db
+from exchange.idlists import one_of
 from exchange.moderation.models import ItemKind, ModerationItem
 
 
@@ -93,7 +94,7 @@ def _attach(
             found[ident] = known
             wanted.discard(ident)
     if wanted:
-        stmt = select(model).where(model.id.in_(wanted)).options(*options)
+        stmt = select(model).where(one_of(model.id, wanted)).options(*options)
         found.update((o.id, o) for o in db.session.scalars(stmt))
     for item in items:
         if name not in item.__dict__:

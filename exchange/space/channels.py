@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from exchange import realtime
 from exchange.accounts.models import PHASE_NAMES
 from exchange.extensions import db
+from exchange.idlists import one_of
 from exchange.moderation import services as moderation
 from exchange.moderation.models import ItemKind, ItemState, ModerationItem
 from exchange.space.models import QUESTIONS, Comment, Post, PostImage
@@ -138,7 +139,7 @@ def load_contents(items: Sequence[ModerationItem], *, answered: bool = True) -> 
         if not group:
             continue
         # The items are in hand: not joined again (model.item then comes from the session).
-        stmt = select(model).where(model.item_id.in_(group)).options(lazyload(model.item))
+        stmt = select(model).where(one_of(model.item_id, group)).options(lazyload(model.item))
         if model is Post:
             stmt = stmt.options(selectinload(Post.images))
         elif answered:

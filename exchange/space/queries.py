@@ -18,6 +18,7 @@ from exchange import authz, realtime
 from exchange.accounts.models import Link
 from exchange.errors import NotFound
 from exchange.extensions import db
+from exchange.idlists import one_of
 from exchange.moderation import services as moderation
 from exchange.moderation.models import ItemKind, ItemState, ModerationItem, Stage
 from exchange.space import channels, services
@@ -160,7 +161,7 @@ def _visible_comment_rows(actor: Any, link: Link, post_ids: list[int]) -> list[A
     # PostgreSQL before its first analyse) a join or subquery walks every item of the link
     # (10,000 a year) instead of the few comments of these posts.
     item_ids = list(
-        db.session.scalars(select(Comment.item_id).where(Comment.post_id.in_(post_ids)))
+        db.session.scalars(select(Comment.item_id).where(one_of(Comment.post_id, post_ids)))
     )
     if not item_ids:
         return []
@@ -168,8 +169,8 @@ def _visible_comment_rows(actor: Any, link: Link, post_ids: list[int]) -> list[A
         select(Comment.id, Comment.post_id, Comment.parent_id)
         .join(ModerationItem, Comment.item_id == ModerationItem.id)
         .where(
-            Comment.post_id.in_(post_ids),
-            ModerationItem.id.in_(item_ids),
+            one_of(Comment.post_id, post_ids),
+            one_of(ModerationItem.id, item_ids),
             moderation.visible_in_link(actor, link),
         )
         .order_by(Comment.created_at, Comment.id)
@@ -203,7 +204,9 @@ def _visible_comments(
             wanted += [top, *replies.get(top, [])]
     if not wanted:
         return found, totals
-    stmt = select(Comment).where(Comment.id.in_(wanted)).order_by(Comment.created_at, Comment.id)
+    stmt = (
+        select(Comment).where(one_of(Comment.id, wanted)).order_by(Comment.created_at, Comment.id)
+    )
     for comment in db.session.scalars(stmt):
         found[comment.post_id].append(comment)
     return found, totals
@@ -217,7 +220,7 @@ def _load_pictures(posts: list[Post]) -> None:
     found: dict[int, list[PostImage]] = {pid: [] for pid in wanted}
     stmt = (
         select(PostImage)
-        .where(PostImage.post_id.in_(wanted))
+        .where(one_of(PostImage.post_id, wanted))
         .order_by(PostImage.position, PostImage.id)
     )
     for image in db.session.scalars(stmt):

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
-from exchange.accounts.models import Link, Pupil
+from exchange.accounts.models import Link, Pupil, User
 from exchange.extensions import db
 from exchange.moderation import services as moderation
 from exchange.space import queries
@@ -144,3 +144,30 @@ def test_the_own_list_names_a_comments_post_without_loading_what_it_answers(worl
     # its pictures, the comment and its post: nothing more, and no item read twice.
     assert len(statements) == 8, statements
     assert len([s for s in statements if "moderation_item" in s]) == 1, statements
+
+
+def test_a_space_reads_its_cards_with_the_same_statements_whatever_their_number(world, as_user):
+    # On PostgreSQL a page's lists of ids (its posts, their comments, their items) are one
+    # array parameter each, not one parameter per id: the same statement text for two posts
+    # or five, which psycopg prepares once. (SQLite writes IN lists; it prepares nothing.)
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's array parameters")
+    browser = as_user(world.pupil_a)
+    space = f"/links/{world.link.id}/space"
+
+    def page_with(posts: int) -> list[str]:
+        pupil, link = db.session.get(Pupil, world.pupil_a.id), db.session.get(Link, world.link.id)
+        teacher = db.session.get(User, world.teacher_a.id)
+        while db.session.scalar(select(func.count(Post.id))) < posts:
+            post = send_post(pupil, link, title="Our pond")
+            moderation.approve(teacher, post.item_id)
+            moderation.approve(teacher, send_comment(pupil, post, "Frogs!").item_id)
+        db.session.close()
+        with recorded() as statements:
+            assert browser.get(space).get_data(as_text=True).count("Frogs!") == posts
+        return statements
+
+    two, four = page_with(2), page_with(4)
+    assert two == four
+    cards = [s for s in four if "FROM comment" in s or "FROM item_reaction" in s]
+    assert cards and all("ANY (" in s for s in cards), cards

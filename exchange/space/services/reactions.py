@@ -10,6 +10,7 @@ from sqlalchemy import case, delete, func, select
 from exchange import authz, realtime
 from exchange.errors import Conflict, Forbidden, Invalid
 from exchange.extensions import db
+from exchange.idlists import one_of
 from exchange.moderation.models import ItemState
 from exchange.space.models import ItemReaction, Reaction
 from exchange.space.services.lookup import get_space_item
@@ -23,7 +24,7 @@ def reaction_counts(item_ids: Iterable[int]) -> dict[int, dict[str, int]]:
         return counts
     rows = db.session.execute(
         select(ItemReaction.item_id, ItemReaction.reaction, func.count())
-        .where(ItemReaction.item_id.in_(ids))
+        .where(one_of(ItemReaction.item_id, ids))
         .group_by(ItemReaction.item_id, ItemReaction.reaction)
     )
     for item_id, reaction, count in rows:
@@ -39,7 +40,7 @@ def my_reactions(actor: Any, item_ids: Iterable[int]) -> dict[int, set[str]]:
         return mine
     rows = db.session.execute(
         select(ItemReaction.item_id, ItemReaction.reaction).where(
-            ItemReaction.item_id.in_(ids), ItemReaction.actor_key == actor.actor_key
+            one_of(ItemReaction.item_id, ids), ItemReaction.actor_key == actor.actor_key
         )
     )
     for item_id, reaction in rows:
@@ -63,7 +64,7 @@ def reactions_for(
         given = func.max(0)
     rows = db.session.execute(
         select(ItemReaction.item_id, ItemReaction.reaction, func.count(), given)
-        .where(ItemReaction.item_id.in_(ids))
+        .where(one_of(ItemReaction.item_id, ids))
         .group_by(ItemReaction.item_id, ItemReaction.reaction)
     )
     for item_id, reaction, count, by_me in rows:
