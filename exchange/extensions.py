@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
+from flask import g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -35,6 +36,14 @@ socketio = SocketIO()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def csrf_token() -> str:
+    """This request's CSRF token for a form: Flask-WTF's, made (and signed) at the first call
+    and read from `g` after that (a space page asks for it in about 50 forms; Flask-WTF looks
+    up its settings through the app's proxies at every call)."""
+    token = g.get("csrf_token")
+    return token if token is not None else generate_csrf()
 
 
 def schema_name(schema: object) -> str:

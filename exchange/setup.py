@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, g
-from flask_wtf.csrf import generate_csrf
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from exchange import redis_clients
 from exchange.config import ROOT
-from exchange.extensions import api, csrf, db, limiter, login_manager, socketio
+from exchange.extensions import api, csrf, csrf_token, db, limiter, login_manager, socketio
 from exchange.prepared import init_prepared_statements
 
 SOCKET_BUFFER_BYTES = 64 * 1024
@@ -45,13 +44,6 @@ def init_extensions(app: Flask) -> None:
     from exchange.accounts import sessions
 
     login_manager.user_loader(sessions.load_user)
-
-
-def csrf_token() -> str:
-    """This request's CSRF token for a form: Flask-WTF's, made (and signed) at the first call
-    and read from `g` after that."""
-    token = g.get("csrf_token")
-    return token if token is not None else generate_csrf()
 
 
 def init_socketio(app: Flask) -> None:

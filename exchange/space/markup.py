@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from exchange.extensions import csrf_token
 from exchange.space.models import REACTION_FACES
 
 # key -> (the button up to aria-pressed, the rest up to the count), escaped once.
@@ -66,7 +66,7 @@ def reaction_bar(x: dict[str, Any], what: str, here: str) -> Markup:
         f'<form class="reactions" method="post" '
         f'action="{escape(request.script_root)}/items/{item_id}/react" '
         f'data-item-id="{item_id}" data-api="{api}/reactions/" aria-label="Reactions to {label}">'
-        f'\n  <input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+        f'\n  <input type="hidden" name="csrf_token" value="{escape(csrf_token())}">'
         f'\n  <input type="hidden" name="next" value="{escape(here)}">'
     ]
     for r in reactions:
