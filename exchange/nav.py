@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import Flask, request
@@ -45,10 +46,31 @@ def items_for(actor: Any) -> list[NavItem]:
     return sorted(marked, key=lambda item: item.order)
 
 
+class LazyNav:
+    """The navigation of the signed-in user, read when a template first shows it. Every
+    render gets `nav`, but only pages (base.html) show it: a fragment (a card fetched when a
+    post reaches a screen, a list refreshed live) read it for nothing, two statements and a
+    quarter of its time."""
+
+    def __init__(self, actor: Any) -> None:
+        self._actor = actor
+
+    @cached_property
+    def items(self) -> list[NavItem]:
+        """The entries, read at the first use."""
+        return items_for(self._actor)
+
+    def __iter__(self) -> Iterator[NavItem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
 def init_nav(app: Flask) -> None:
     """Give every template the navigation of the signed-in user."""
 
     @app.context_processor
     def inject_nav() -> dict[str, Any]:
         """Templates get `nav`; they display it and decide nothing."""
-        return {"nav": items_for(current_user)}
+        return {"nav": LazyNav(current_user)}

@@ -171,3 +171,20 @@ def test_a_space_reads_its_cards_with_the_same_statements_whatever_their_number(
     assert two == four
     cards = [s for s in four if "FROM comment" in s or "FROM item_reaction" in s]
     assert cards and all("ANY (" in s for s in cards), cards
+
+
+def test_a_card_fetched_live_reads_no_navigation_and_a_page_still_shows_it(world, as_user):
+    # When a post reaches a screen, each screen fetches its card: a fragment, which never shows
+    # the navigation bar, so it must not read the user's links and open surveys for it.
+    post = send_post(world.pupil_a, world.link, title="Our pond")
+    moderation.approve(world.teacher_a, post.item_id)
+    post_id, space = post.id, f"/links/{world.link.id}/space"
+    browser = as_user(world.pupil_b)
+    db.session.close()
+    with recorded() as statements:
+        card = browser.get(f"/posts/{post_id}/card").get_data(as_text=True)
+    assert "Our pond" in card and 'class="site-nav"' not in card
+    assert not [s for s in statements if "FROM survey" in s or "link.class_a_id IN" in s]
+    page = browser.get(space).get_data(as_text=True)
+    nav = page[page.index('class="site-nav"') : page.index("</nav>")]
+    assert 'aria-current="page"' in nav and "Our pond" in page
