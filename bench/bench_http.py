@@ -153,7 +153,9 @@ def build(app: Any, posts: int, comments: int, seed: int = 7) -> dict[str, Any]:
             # a freshly loaded one has none, and its plans would say more about that.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("ANALYZE")
-        return {"link_id": link_id, "pupils": pupils, "teachers": teachers}
+        # The newest approved post (the waiting ones were written last): a card to fetch.
+        shown = post_ids[posts - PENDING_PER_CLASS * 2 - 1]
+        return {"link_id": link_id, "pupils": pupils, "teachers": teachers, "post_id": shown}
 
 
 def check_pages(url: str, world: dict[str, Any]) -> dict[str, str]:

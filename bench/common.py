@@ -399,11 +399,13 @@ class ManagedProcess:
         env: dict[str, str] | None = None,
         log_path: Path | None = None,
         name: str = "process",
+        cwd: Path | None = None,
     ) -> None:
         self.cmd = cmd
         self.env = env
         self.log_path = log_path
         self.name = name
+        self.cwd = cwd or ROOT
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
 
@@ -423,7 +425,7 @@ class ManagedProcess:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             self.cmd,
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=self._log or subprocess.DEVNULL,
@@ -535,8 +537,11 @@ class AppServer(ManagedProcess):
         env: dict[str, str] | None = None,
         log_path: Path | None = None,
         name: str | None = None,
+        checkout: Path | None = None,
     ) -> None:
         self.port = port or free_port()
+        # Whose code it serves: this checkout's, or another's (a worktree, for an A/B).
+        checkout = checkout or ROOT
         self.url = f"http://127.0.0.1:{self.port}"
         self.kind = kind
         extra = dict(env or {})
@@ -548,7 +553,7 @@ class AppServer(ManagedProcess):
             cmd = [
                 str(BIN / "gunicorn"),
                 "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                str(checkout / "deploy" / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "exchange.wsgi:app",
@@ -566,7 +571,11 @@ class AppServer(ManagedProcess):
         else:
             raise ValueError(f"unknown server kind {kind!r}")
         super().__init__(
-            cmd, env=environment, log_path=log_path, name=name or f"server:{self.port}"
+            cmd,
+            env=environment,
+            log_path=log_path,
+            name=name or f"server:{self.port}",
+            cwd=checkout,
         )
 
     def start(self, timeout: float = 40.0) -> AppServer:  # type: ignore[override]
@@ -1350,3 +1359,24 @@ def workdir(prefix: str = "bench-") -> Iterator[Path]:
             print(f"bench: kept {path}", file=sys.stderr)
         else:
             shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def worktree(rev: str) -> Iterator[Path]:
+    """A scratch git worktree of `rev` (for an A/B against this checkout), removed afterwards.
+    It shares this checkout's virtual environment and built assets: a server run from it
+    imports its own `exchange` (the working directory comes first on sys.path)."""
+    path = Path(tempfile.mkdtemp(prefix="bench-ab-worktree-"))
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(path), rev],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    vendor = ROOT / "static" / "vendor"
+    if vendor.is_dir():  # built by `make assets`, not in git
+        shutil.copytree(vendor, path / "static" / "vendor", dirs_exist_ok=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)

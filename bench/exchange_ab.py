@@ -17,7 +17,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--processes", type=int, choices=[1, 2], default=1)
     args = parser.parse_args(argv)
-    here = common.ROOT
-    base_dir = Path(tempfile.mkdtemp(prefix="bench-ab-worktree-"))
-    subprocess.run(
-        ["git", "worktree", "add", "--detach", str(base_dir), args.base],
-        cwd=here,
-        check=True,
-        capture_output=True,
-    )
-    sides = {"base": base_dir, "this": here}
     results: dict[str, list[dict[str, Any]]] = {"base": [], "this": []}
-    try:
+    with common.worktree(args.base) as base_dir:
+        sides = {"base": base_dir, "this": common.ROOT}
         for round_no in range(args.rounds):
             order = ["base", "this"] if round_no % 2 == 0 else ["this", "base"]
             for side in order:
@@ -80,10 +71,6 @@ def main(argv: list[str] | None = None) -> None:
                     f"max {s['max']:.1f} ms, {s['missing']} missing, {s['duplicates']} duplicates",
                     flush=True,
                 )
-    finally:
-        subprocess.run(
-            ["git", "worktree", "remove", "--force", str(base_dir)], cwd=here, check=False
-        )
     print(f"{args.engine}, {args.processes} process(es), medians of {args.rounds} runs each:")
     for side in ("base", "this"):
         runs = results[side]

@@ -1,7 +1,8 @@
 """In-process CPU cost of the pupil's space and the teacher's queue with a year of data.
 
-`python -m bench.page_cost [--engine sqlite|postgres] [--profile space|queue] [-n 30]`: builds
-the year of bench_http on SQLite (or on the machine's PostgreSQL), renders each page through the
+`python -m bench.page_cost [--engine sqlite|postgres] [--profile space|queue|card|mine] [-n 30]`:
+builds the year of bench_http on SQLite (or on the machine's PostgreSQL), renders each page (and
+the two fragments a following screen fetches: a post's card, the pupil's own list) through the
 Flask test client with a production-like config, and prints the median CPU milliseconds
 (time.process_time, not wall time: the machine is shared), the median wall milliseconds, the
 median instructions (bench/instructions.py: steady where CPU time is not), how many SQL
@@ -25,10 +26,15 @@ from bench.instructions import Instructions
 
 
 def pages(world: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """Each page's path and the cookie it is asked with."""
+    """Each page's path and the cookie it is asked with: the two pages, then two fragments a
+    screen fetches while it follows the space (a post's card when the post reaches it, the
+    pupil's own list when one of their items is decided)."""
+    space, pupil = f"/links/{world['link_id']}/space", world["pupils"][0]
     return {
-        "space": (f"/links/{world['link_id']}/space", world["pupils"][0]),
+        "space": (space, pupil),
         "queue": ("/queue", world["teachers"][0]),
+        "card": (f"/posts/{world['post_id']}/card", pupil),
+        "mine": (f"{space}/mine", pupil),
     }
 
 
@@ -105,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     """Build the data, then measure (or profile) each page."""
     parser = argparse.ArgumentParser(prog="python -m bench.page_cost")
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--profile", choices=["space", "queue"])
+    parser.add_argument("--profile", choices=["space", "queue", "card", "mine"])
     parser.add_argument("-n", type=int, default=30)
     parser.add_argument(
         "--served",

@@ -31,9 +31,7 @@ def init_extensions(app: Flask) -> None:
 
         Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    # A space page asks for the token in every form it renders (about 50); Flask-WTF looks up
-    # its settings through the app's proxies at each call before returning what it cached.
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["csrf_token"] = csrf_token  # read from g after the first call
     limiter.init_app(app)
     api.init_app(app)
     login_manager.init_app(app)

@@ -8,7 +8,7 @@ import pytest
 
 from exchange.extensions import db
 from exchange.moderation import services as moderation
-from exchange.space.models import Post
+from exchange.space.models import ItemReaction, Post
 from tests.conftest import sign_in_client
 from tests.factories import PASSWORD, make_world
 from tests.space.conftest import send_post
@@ -97,3 +97,7 @@ def test_every_form_of_a_page_carries_the_one_token_that_works(csrf_app):
         f"/items/{item}/react", data={"csrf_token": tokens[0], "reaction": "clap"}
     )
     assert reacted.status_code in (200, 302), reacted.status_code
+    given = db.session.scalars(
+        db.select(ItemReaction.actor_key).where(ItemReaction.item_id == item)
+    )
+    assert given.all() == [world.pupil_b.actor_key]
