@@ -143,9 +143,10 @@ def load_contents(items: Sequence[ModerationItem], *, answered: bool = True) -> 
         if model is Post:
             stmt = stmt.options(selectinload(Post.images))
         elif answered:
-            stmt = stmt.options(selectinload(Comment.post), selectinload(Comment.parent))
+            # The post in the same statement (one row each); a parent only for replies.
+            stmt = stmt.options(joinedload(Comment.post), selectinload(Comment.parent))
         else:
-            stmt = stmt.options(selectinload(Comment.post).lazyload(Post.item))
+            stmt = stmt.options(joinedload(Comment.post).lazyload(Post.item))
         for content in db.session.scalars(stmt):
             group[content.item_id].__dict__[_CONTENT] = content
         if model is Comment and answered:

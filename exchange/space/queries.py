@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import literal, or_, select, tuple_
+from sqlalchemy import literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
@@ -157,24 +157,23 @@ def _visible_comment_rows(actor: Any, link: Link, post_ids: list[int]) -> list[A
     first: small rows, so a post with hundreds of comments costs no objects."""
     if not post_ids:
         return []
-    # The comments' items by id first, as a list: without table statistics (SQLite, or
-    # PostgreSQL before its first analyse) a join or subquery walks every item of the link
-    # (10,000 a year) instead of the few comments of these posts.
-    item_ids = list(
-        db.session.scalars(select(Comment.item_id).where(one_of(Comment.post_id, post_ids)))
-    )
-    if not item_ids:
-        return []
     stmt = (
         select(Comment.id, Comment.post_id, Comment.parent_id)
         .join(ModerationItem, Comment.item_id == ModerationItem.id)
-        .where(
-            one_of(Comment.post_id, post_ids),
-            one_of(ModerationItem.id, item_ids),
-            moderation.visible_in_link(actor, link),
-        )
+        .where(one_of(Comment.post_id, post_ids), moderation.visible_in_link(actor, link))
         .order_by(Comment.created_at, Comment.id)
     )
+    if db.engine.dialect.name != "postgresql":
+        # SQLite has no statistics: joined as above, it may walk every item of the link
+        # (10,000 a year) through the visibility test's link index instead of the few
+        # comments of these posts. The comments' items by id first, as a list, pin the
+        # order. PostgreSQL plans the join from its statistics, in one round trip.
+        item_ids = list(
+            db.session.scalars(select(Comment.item_id).where(one_of(Comment.post_id, post_ids)))
+        )
+        if not item_ids:
+            return []
+        stmt = stmt.where(one_of(ModerationItem.id, item_ids))
     return list(db.session.execute(stmt))
 
 
@@ -248,39 +247,63 @@ def cards(
 
 
 def _column_posts(
-    actor: Any, link: Link, class_id: int, question: str | None, before: int | None
-) -> list[Post]:
-    """Posts from one class that reached the space, newest first (one more than a page).
+    actor: Any, link: Link, class_ids: list[int], question: str | None, before: int | None
+) -> dict[int, list[Post]]:
+    """Each class's posts that reached the space, newest first (one more than a page), all
+    columns in one statement.
 
-    Keyset pagination: `before` is a post id, and the page holds what was approved before it
-    (ties broken by item id), read from ix_moderation_item_feed in index order.
+    Keyset pagination: `before` is a post id, and a page holds what was approved before it
+    (ties broken by item id). Each class's page is read from ix_moderation_item_feed in index
+    order (a subquery with its own LIMIT), and the posts of all pages are loaded together.
     """
-    stmt = (
-        select(Post)
-        .join(Post.item)
-        .where(
-            ModerationItem.link_id == link.id,
-            ModerationItem.kind == ItemKind.POST,
-            ModerationItem.classroom_id == class_id,
-            ModerationItem.state.in_(SHOWN_IN_COLUMNS),
-            moderation.visible_in_link(actor, link),
-        )
-        .order_by(ModerationItem.approved_at.desc(), ModerationItem.id.desc())
-        .limit(POSTS_PER_CLASS + 1)
-        .options(contains_eager(Post.item))
-    )
-    if question in QUESTIONS:
-        # JSON containment differs by engine; the tag is a quoted word in a short JSON list.
-        stmt = stmt.where(Post.questions.cast(db.String).contains(f'"{question}"', autoescape=True))
+    at_cursor = None
     if before is not None:
         cursor = db.session.get(Post, before)
         if cursor is not None and cursor.item.approved_at is not None:
             at = literal(cursor.item.approved_at, ModerationItem.approved_at.type)
-            stmt = stmt.where(
-                tuple_(ModerationItem.approved_at, ModerationItem.id)
-                < tuple_(at, literal(cursor.item_id))
+            at_cursor = tuple_(ModerationItem.approved_at, ModerationItem.id) < tuple_(
+                at, literal(cursor.item_id)
             )
-    return list(db.session.scalars(stmt))
+    pages = []
+    for class_id in class_ids:
+        page = (
+            select(ModerationItem.id)
+            .join(Post, Post.item_id == ModerationItem.id)
+            .where(
+                ModerationItem.link_id == link.id,
+                ModerationItem.kind == ItemKind.POST,
+                ModerationItem.classroom_id == class_id,
+                ModerationItem.state.in_(SHOWN_IN_COLUMNS),
+                moderation.visible_in_link(actor, link),
+            )
+            .order_by(ModerationItem.approved_at.desc(), ModerationItem.id.desc())
+            .limit(POSTS_PER_CLASS + 1)
+        )
+        if question in QUESTIONS:
+            # JSON containment differs by engine; the tag is a quoted word in a short JSON list.
+            tag = f'"{question}"'
+            page = page.where(Post.questions.cast(db.String).contains(tag, autoescape=True))
+        if at_cursor is not None:
+            page = page.where(at_cursor)
+        pages.append(select(page.subquery().c.id))
+    found: dict[int, list[Post]] = {cid: [] for cid in class_ids}
+    if not pages:
+        return found
+    stmt = (
+        select(Post)
+        .join(Post.item)
+        .where(ModerationItem.id.in_(union_all(*pages)))
+        .options(contains_eager(Post.item))
+    )
+    # A page or two of rows: put in order here, so the database sorts nothing it has not
+    # already read in index order.
+    for post in sorted(
+        db.session.scalars(stmt),
+        key=lambda p: (p.item.approved_at is not None, p.item.approved_at, p.item_id),
+        reverse=True,
+    ):
+        found[post.item.classroom_id].append(post)
+    return found
 
 
 def _own_items_clause(actor: Any, link: Link) -> ColumnElement[bool]:
@@ -452,10 +475,8 @@ def _columns(
 ) -> list[dict[str, Any]]:
     """Both classes' columns, the viewer's own first: a page of each (or of `column` alone)."""
     order = sorted(link.class_ids, key=lambda cid: cid != own_class)
-    pages: dict[int, list[Post]] = {}
-    for class_id in order:
-        if column is None or class_id == column:
-            pages[class_id] = _column_posts(actor, link, class_id, question, before)
+    wanted = [cid for cid in order if column is None or cid == column]
+    pages = _column_posts(actor, link, wanted, question, before)
     shown = [p for posts in pages.values() for p in posts[:POSTS_PER_CLASS]]
     # Both columns' cards at once: comments, counts and reactions cost the same few queries.
     built = {card["post_id"]: card for card in cards(actor, link, shown, THREADS_SHOWN)}
