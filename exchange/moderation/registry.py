@@ -62,7 +62,7 @@ def preload(items: Sequence[ModerationItem], *, contents: bool = True, links: bo
     _attach(items, "author_pupil", "author_pupil_id", Pupil, ())
     _attach(items, "author_staff", "author_staff_id", User, ())
     if links:
-        _attach(items, "link", "link_id", Link, _LINK_CLASSES)
+        _attach(items, "link", "link_id", Link, LINK_WITH_CLASSES)
     _attach(items, "classroom", "classroom_id", Classroom, (joinedload(Classroom.school),))
     if not contents:
         return
@@ -75,7 +75,8 @@ def preload(items: Sequence[ModerationItem], *, contents: bool = True, links: bo
             hook(group)
 
 
-_LINK_CLASSES = (
+# A link with both its classes and their schools, in the link's own statement.
+LINK_WITH_CLASSES = (
     joinedload(Link.class_a).joinedload(Classroom.school),
     joinedload(Link.class_b).joinedload(Classroom.school),
 )

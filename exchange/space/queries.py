@@ -268,7 +268,6 @@ def _column_posts(
     for class_id in class_ids:
         page = (
             select(ModerationItem.id)
-            .join(Post, Post.item_id == ModerationItem.id)
             .where(
                 ModerationItem.link_id == link.id,
                 ModerationItem.kind == ItemKind.POST,
@@ -282,7 +281,9 @@ def _column_posts(
         if question in QUESTIONS:
             # JSON containment differs by engine; the tag is a quoted word in a short JSON list.
             tag = f'"{question}"'
-            page = page.where(Post.questions.cast(db.String).contains(tag, autoescape=True))
+            page = page.join(Post, Post.item_id == ModerationItem.id).where(
+                Post.questions.cast(db.String).contains(tag, autoescape=True)
+            )
         if at_cursor is not None:
             page = page.where(at_cursor)
         pages.append(select(page.subquery().c.id))

@@ -226,3 +226,20 @@ def test_a_cards_visible_comments_are_one_statement_on_postgresql(world, as_user
     assert "Frogs!" in card and "Newts!" in card
     comments = [s for s in statements if re.search(r"\bFROM comment\b", s)]
     assert len(comments) == (2 if db.engine.dialect.name == "postgresql" else 3), comments
+
+
+@pytest.mark.parametrize("fetch", ["page", "card"])
+def test_a_space_names_its_two_classes_from_the_links_own_statement(world, as_user, fetch):
+    # Every post and comment of a space comes from one of the link's two classes: they arrive
+    # with the link (and their schools), not in a statement of their own.
+    post = send_post(world.pupil_a, world.link, title="Our pond")
+    moderation.approve(world.teacher_a, post.item_id)
+    moderation.approve(world.teacher_b, send_comment(world.pupil_b, post, "Frogs!").item_id)
+    url = f"/links/{world.link.id}/space" if fetch == "page" else f"/posts/{post.id}/card"
+    labels = [world.link.class_a.label, world.link.class_b.label]
+    browser = as_user(world.pupil_a)
+    db.session.close()
+    with recorded() as statements:
+        html = browser.get(url).get_data(as_text=True)
+    assert "Frogs!" in html and all(label in html for label in labels)
+    assert not [s for s in statements if re.match(r"SELECT classroom\.", s)], statements

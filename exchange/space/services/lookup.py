@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from exchange import authz
 from exchange.accounts.models import Link
@@ -13,15 +14,26 @@ from exchange.errors import Conflict, Forbidden, NotFound
 from exchange.extensions import db
 from exchange.moderation import services as moderation
 from exchange.moderation.models import ItemKind, ModerationItem
+from exchange.moderation.registry import LINK_WITH_CLASSES
 from exchange.space.models import Comment, Post
 
 
 def get_link(actor: Any, link_id: int) -> Link:
-    """A link whose space this user may open, or NotFound."""
-    link = db.session.get(Link, link_id)
+    """A link whose space this user may open, or NotFound. Its two classes (and their
+    schools) come in the same statement: every card names its class."""
+    link = db.session.get(Link, link_id, options=LINK_WITH_CLASSES)
     if link is None or not authz.space.can_view_space(actor, link):
         raise NotFound("That shared space does not exist.")
     return link
+
+
+def _with_link(item: ModerationItem) -> None:
+    """Give an item its link with both classes and their schools, in one statement, before
+    the rule reads the link: a card names the classes of its author and commenters, always
+    these two. (Held by the item: the session keeps only objects something refers to.)"""
+    if "link" not in item.__dict__ and item.link_id is not None:
+        link = db.session.get(Link, item.link_id, options=LINK_WITH_CLASSES)
+        set_committed_value(item, "link", link)
 
 
 def can_see_post(actor: Any, post: Post) -> bool:
@@ -38,6 +50,8 @@ def can_see_comment(actor: Any, comment: Comment) -> bool:
 def get_post(actor: Any, post_id: int) -> Post:
     """A post this user may see, or NotFound (never Forbidden: that would say it exists)."""
     post = db.session.get(Post, post_id)
+    if post is not None:
+        _with_link(post.item)
     if post is None or not can_see_post(actor, post):
         raise NotFound("That post does not exist.")
     return post
@@ -46,6 +60,8 @@ def get_post(actor: Any, post_id: int) -> Post:
 def get_comment(actor: Any, comment_id: int) -> Comment:
     """A comment this user may see, or NotFound."""
     comment = db.session.get(Comment, comment_id)
+    if comment is not None:
+        _with_link(comment.item)
     if comment is None or not can_see_comment(actor, comment):
         raise NotFound("That comment does not exist.")
     return comment
