@@ -53,26 +53,29 @@ def channel_for(item: ModerationItem) -> Channel:
 
 def preload(items: Sequence[ModerationItem], *, contents: bool = True, links: bool = False) -> None:
     """Load what a list of items shows (authors, classes with their schools, and with
-    `contents` each channel's content when the channel has a `preload(items)`) in a few
-    queries, not a few per item. With `links`, also each item's link with both its classes
+    `contents` each channel's content when the channel has a `preload(items)`, which may
+    return the items that content answers, to be loaded alike) in a few queries, not a few
+    per item. With `links`, also each item's link with both its classes
     and their schools (a queue names the partner class of every post), which then serve as
     the items' own classes."""
     if not items:
         return
-    _attach(items, "author_pupil", "author_pupil_id", Pupil, ())
-    _attach(items, "author_staff", "author_staff_id", User, ())
+    shown = list(items)
+    if contents:
+        # Contents first: a channel's hook returns the items its contents answer (a comment's
+        # post and parent), whose authors and classes come with the listed items' own.
+        by_kind: dict[ItemKind, list[ModerationItem]] = {}
+        for item in items:
+            by_kind.setdefault(item.kind, []).append(item)
+        for kind, group in by_kind.items():
+            hook = getattr(_CHANNELS.get(kind), "preload", None)
+            if hook is not None:
+                shown += hook(group) or []
+    _attach(shown, "author_pupil", "author_pupil_id", Pupil, ())
+    _attach(shown, "author_staff", "author_staff_id", User, ())
     if links:
         _attach(items, "link", "link_id", Link, LINK_WITH_CLASSES)
-    _attach(items, "classroom", "classroom_id", Classroom, (joinedload(Classroom.school),))
-    if not contents:
-        return
-    by_kind: dict[ItemKind, list[ModerationItem]] = {}
-    for item in items:
-        by_kind.setdefault(item.kind, []).append(item)
-    for kind, group in by_kind.items():
-        hook = getattr(_CHANNELS.get(kind), "preload", None)
-        if hook is not None:
-            hook(group)
+    _attach(shown, "classroom", "classroom_id", Classroom, (joinedload(Classroom.school),))
 
 
 # A link with both its classes and their schools, in the link's own statement.

@@ -127,13 +127,17 @@ def comment_for_item(item: ModerationItem) -> Comment:
     return comment
 
 
-def load_contents(items: Sequence[ModerationItem], *, answered: bool = True) -> None:
+def load_contents(
+    items: Sequence[ModerationItem], *, answered: bool = True
+) -> list[ModerationItem]:
     """The posts and comments behind many items in one query per kind (lists show dozens):
     remembered on each item, as post_for_item and comment_for_item do one at a time.
 
     A comment comes with what it answers (its post and parent comment, and their authors), as
     a decision shows it; with `answered=False`, with its post alone, for a list that names a
-    comment by its post's title."""
+    comment by its post's title. Returns the items of what the comments answer: their authors
+    and classes are for the caller to load, with the listed items' own."""
+    answers: list[ModerationItem] = []
     for kind, model in ((ItemKind.POST, Post), (ItemKind.COMMENT, Comment)):
         group = {i.id: i for i in items if i.kind == kind and _CONTENT not in i.__dict__}
         if not group:
@@ -151,11 +155,10 @@ def load_contents(items: Sequence[ModerationItem], *, answered: bool = True) -> 
             group[content.item_id].__dict__[_CONTENT] = content
         if model is Comment and answered:
             # A comment is shown with what it answers: that post's and comment's authors.
-            answered = [c.__dict__[_CONTENT] for c in group.values() if _CONTENT in c.__dict__]
-            moderation.preload(
-                [c.post.item for c in answered] + [c.parent.item for c in answered if c.parent],
-                contents=False,
-            )
+            loaded = [c.__dict__[_CONTENT] for c in group.values() if _CONTENT in c.__dict__]
+            answers += [c.post.item for c in loaded]
+            answers += [c.parent.item for c in loaded if c.parent]
+    return answers
 
 
 def post_public(post: Post) -> dict[str, Any]:
@@ -230,9 +233,9 @@ class PostChannel:
         """Approved posts appear on the link's stream."""
         return [realtime.link_stream(item.link_id)] if item.link_id else []
 
-    def preload(self, items: Sequence[ModerationItem]) -> None:
+    def preload(self, items: Sequence[ModerationItem]) -> list[ModerationItem]:
         """The posts of many items at once (a queue or a list shows dozens)."""
-        load_contents(items)
+        return load_contents(items)
 
     def has_images(self, item: ModerationItem) -> bool:
         """Posts with pictures need the photo-consent confirmation."""
@@ -281,9 +284,9 @@ class CommentChannel:
             return []
         return [realtime.link_stream(comment.link_id)]
 
-    def preload(self, items: Sequence[ModerationItem]) -> None:
+    def preload(self, items: Sequence[ModerationItem]) -> list[ModerationItem]:
         """The comments of many items at once, with what they answer."""
-        load_contents(items)
+        return load_contents(items)
 
     def has_images(self, item: ModerationItem) -> bool:
         """Comments are text only."""

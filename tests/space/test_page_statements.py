@@ -50,6 +50,8 @@ def test_the_queue_costs_no_more_statements_for_seven_items_than_for_two(world, 
     assert html.count(f"On “Our pond” by {author}") == 3
     # (fewer when an answered post's author is already among the queue's authors)
     assert len(seven) <= len(two), "\n".join(seven)
+    # The queue's authors and the authors of the posts its comments answer: one statement.
+    assert len([s for s in two if re.match(r"SELECT pupil\.", s)]) == 1, two
     # The items' link comes with both classes and their schools in one statement: nothing
     # is read one by one (a link, a class or a school by its key).
     for table in ("link", "classroom", "school"):
