@@ -12,6 +12,7 @@ from exchange.accounts.models import Link
 from exchange.authz import moderation as may
 from exchange.errors import Forbidden
 from exchange.extensions import db
+from exchange.idlists import row_limit
 from exchange.moderation import flags as flag_detector
 from exchange.moderation.models import ItemState, ModerationItem, Stage
 from exchange.moderation.registry import channel_for, preload
@@ -58,7 +59,7 @@ def queue(actor: Any, limit: int = 200) -> list[ModerationItem]:
         select(ModerationItem)
         .where(queue_clause(actor))
         .order_by(ModerationItem.submitted_at, ModerationItem.id)
-        .limit(limit)
+        .limit(row_limit(limit))
     )
     items = list(db.session.scalars(stmt))
     # The page and the API show each item's author, class, content and partner class.
@@ -93,7 +94,7 @@ def facilitator_queue(actor: Any, district_id: int, limit: int = 200) -> list[Mo
         select(ModerationItem)
         .where(facilitator_clause(district_id))
         .order_by(ModerationItem.submitted_at, ModerationItem.id)
-        .limit(limit)
+        .limit(row_limit(limit))
     )
     items = list(db.session.scalars(stmt))
     preload(items)

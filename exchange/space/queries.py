@@ -18,7 +18,7 @@ from exchange import authz, realtime
 from exchange.accounts.models import Link
 from exchange.errors import NotFound
 from exchange.extensions import db
-from exchange.idlists import one_of
+from exchange.idlists import one_of, row_limit
 from exchange.moderation import services as moderation
 from exchange.moderation.models import ItemKind, ItemState, ModerationItem, Stage
 from exchange.space import channels, services
@@ -276,7 +276,7 @@ def _column_posts(
                 moderation.visible_in_link(actor, link),
             )
             .order_by(ModerationItem.approved_at.desc(), ModerationItem.id.desc())
-            .limit(POSTS_PER_CLASS + 1)
+            .limit(row_limit(POSTS_PER_CLASS + 1))
         )
         if question in QUESTIONS:
             # JSON containment differs by engine; the tag is a quoted word in a short JSON list.
@@ -367,7 +367,7 @@ def own_items(actor: Any, link: Link, limit: int = 50) -> list[dict[str, Any]]:
         select(ModerationItem)
         .where(_own_items_clause(actor, link))
         .order_by(ModerationItem.submitted_at.desc(), ModerationItem.id.desc())
-        .limit(limit)
+        .limit(row_limit(limit))
     )
     items = list(db.session.scalars(stmt))
     # Authors and classes; a comment needs only its post's title, not what it answers.
@@ -395,7 +395,7 @@ def waiting_items(actor: Any, link: Link, limit: int = 50) -> list[dict[str, Any
             ),
         )
         .order_by(ModerationItem.submitted_at, ModerationItem.id)
-        .limit(limit)
+        .limit(row_limit(limit))
     )
     entries = []
     items = list(db.session.scalars(stmt))

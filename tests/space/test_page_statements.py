@@ -245,3 +245,18 @@ def test_a_space_names_its_two_classes_from_the_links_own_statement(world, as_us
         html = browser.get(url).get_data(as_text=True)
     assert "Frogs!" in html and all(label in html for label in labels)
     assert not [s for s in statements if re.match(r"SELECT classroom\.", s)], statements
+
+
+def test_the_pages_lists_write_their_row_limits_into_the_statement(world, as_user):
+    # PostgreSQL never kept one plan for a prepared statement whose LIMIT was a parameter: it
+    # planned a column's page, longer than it ran, at every request (docs/operations.md).
+    for browser, page in (
+        (as_user(world.pupil_a), f"/links/{world.link.id}/space"),
+        (as_user(world.teacher_a), "/queue"),
+    ):
+        db.session.close()
+        with recorded() as statements:
+            assert browser.get(page).status_code == 200
+        limited = [s for s in statements if " LIMIT " in s]
+        assert limited, statements
+        assert not [s for s in limited if re.search(r" LIMIT (\?|%\()", s)], limited

@@ -20,6 +20,7 @@ from exchange.accounts.models import Link
 from exchange.authz import rooms as rules
 from exchange.errors import Conflict, Forbidden, Invalid, NotFound
 from exchange.extensions import db
+from exchange.idlists import row_limit
 from exchange.rooms.live import timing
 from exchange.rooms.live.models import (
     SEGMENT_LABELS,
@@ -320,7 +321,7 @@ def sessions_for(
                 LiveSession.starts_at > now - timedelta(days=1),
             ),
         ).order_by(LiveSession.starts_at, LiveSession.id)
-    found = list(db.session.scalars(stmt.limit(limit)))
+    found = list(db.session.scalars(stmt.limit(row_limit(limit))))
     return [s for s in found if rules.can_view_session(actor, s)]
 
 
