@@ -10,7 +10,11 @@ statements the page ran and the milliseconds spent inside them (at the cursor), 
 its size. Wall minus CPU is what the page waited for (the database server, on PostgreSQL).
 On PostgreSQL it also counts the instructions the database's backend process spent on a
 request, and with --served the same for a gunicorn process serving the pages (as deployed).
-With --profile, a pyinstrument profile of that page instead.
+It also prints the milliseconds spent rendering templates (the navigation's statements run
+inside them). With --statements, each statement's median milliseconds at the cursor, and on
+PostgreSQL the prepared statements of the page's connection with how many times the server
+reused one generic plan or planned afresh. With --profile, a pyinstrument profile of that page
+instead.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import argparse
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench import bench_http, common
 from bench.instructions import Instructions
@@ -68,19 +72,22 @@ class StatementCounter:
         self.engine = engine
         self.count = 0
         self.ms = 0.0
+        self.each: list[tuple[str, float]] = []  # (statement, ms) in the order they ran
         self._started = 0.0
 
     def _before(self, *_args: Any) -> None:
         self.count += 1
         self._started = time.perf_counter()
 
-    def _after(self, *_args: Any) -> None:
-        self.ms += (time.perf_counter() - self._started) * 1000
+    def _after(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        spent = (time.perf_counter() - self._started) * 1000
+        self.ms += spent
+        self.each.append((statement, spent))
 
     def __enter__(self) -> StatementCounter:
         from sqlalchemy import event
 
-        self.count, self.ms = 0, 0.0
+        self.count, self.ms, self.each = 0, 0.0, []
         event.listen(self.engine, "before_cursor_execute", self._before)
         event.listen(self.engine, "after_cursor_execute", self._after)
         return self
@@ -92,19 +99,73 @@ class StatementCounter:
         event.remove(self.engine, "after_cursor_execute", self._after)
 
 
-def sql_cost(app: Any, client: Any, path: str, cookie: str, n: int = 5) -> tuple[int, float]:
-    """How many SQL statements one request for `path` runs, and the median over `n` requests
-    of the milliseconds spent inside them (at the cursor)."""
+class SqlCost(NamedTuple):
+    """What one request's SQL and rendering cost, medians over several requests."""
+
+    count: int  # statements a request
+    cursor_ms: float  # inside them all (at the cursor)
+    render_ms: float  # rendering its template(s), the navigation's statements included
+    each: list[tuple[str, float]]  # each statement, in order, with its median ms
+
+
+def sql_cost(app: Any, client: Any, path: str, cookie: str, n: int = 5) -> SqlCost:
+    """How many SQL statements one request for `path` runs, and the medians over `n` requests
+    of the milliseconds spent inside them (at the cursor), inside each, and rendering."""
+    from flask import before_render_template, template_rendered
+
     from exchange.extensions import db
 
     with app.app_context():
         counter = StatementCounter(db.engine)
-    samples = []
-    for _ in range(n):
-        with counter:
-            client.get(path, headers={"Cookie": cookie})
-        samples.append(counter.ms)
-    return counter.count, statistics.median(samples)
+    rendering = {"started": 0.0, "ms": 0.0}
+
+    def started(*_args: Any, **_kw: Any) -> None:
+        rendering["started"] = time.perf_counter()
+
+    def rendered(*_args: Any, **_kw: Any) -> None:
+        rendering["ms"] += (time.perf_counter() - rendering["started"]) * 1000
+
+    totals, renders, each = [], [], []
+    with (
+        before_render_template.connected_to(started, app),
+        template_rendered.connected_to(rendered, app),
+    ):
+        for _ in range(n):
+            rendering["ms"] = 0.0
+            with counter:
+                client.get(path, headers={"Cookie": cookie})
+            totals.append(counter.ms)
+            renders.append(rendering["ms"])
+            each.append(counter.each)
+    per_statement = [
+        (statement, statistics.median(run[i][1] for run in each))
+        for i, (statement, _ms) in enumerate(each[0])
+    ]
+    return SqlCost(
+        counter.count, statistics.median(totals), statistics.median(renders), per_statement
+    )
+
+
+def prepared_plans(app: Any) -> list[tuple[int, int, str]]:
+    """On PostgreSQL: the statements the page's connection holds prepared, with how many
+    times the server used one generic plan and how many times it planned afresh for the
+    values (`pg_prepared_statements`); empty on SQLite."""
+    from sqlalchemy import text
+
+    from exchange.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return []
+        # One thread asks in turn, so the pool hands every request this same connection.
+        rows = db.session.execute(
+            text(
+                "SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements "
+                "ORDER BY generic_plans + custom_plans DESC"
+            )
+        ).all()
+        db.session.rollback()
+    return [(int(g), int(c), " ".join(st.split())) for g, c, st in rows]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,6 +174,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--profile", choices=["space", "queue", "card", "mine"])
     parser.add_argument("-n", type=int, default=30)
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also print each statement of a page with its median milliseconds at the cursor "
+        "and, on PostgreSQL, how often the server reused a generic plan or planned afresh",
+    )
     parser.add_argument(
         "--served",
         action="store_true",
@@ -216,16 +283,23 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         else:
             cpu, wall, size, instructions = cpu_ms(client, path, cookie, args.n)
-            count, cursor = sql_cost(app, client, path, cookie)
+            sql = sql_cost(app, client, path, cookie)
             counted = f", {instructions:.1f} M instructions" if instructions else ""
             server = server_instructions(app, client, path, cookie)
             if server is not None:
                 counted += f" (and {server:.1f} M in PostgreSQL's backend)"
             print(
                 f"{args.engine} {name}: {cpu:.1f} ms CPU, {wall:.1f} ms wall "
-                f"(medians of {args.n}){counted}, {count} statements taking {cursor:.1f} ms "
-                f"at the cursor, {size / 1024:.0f} kB"
+                f"(medians of {args.n}){counted}, {sql.count} statements taking "
+                f"{sql.cursor_ms:.1f} ms at the cursor, {sql.render_ms:.1f} ms rendering, "
+                f"{size / 1024:.0f} kB"
             )
+            if args.statements:
+                for statement, ms in sql.each:
+                    print(f"  {ms:5.2f} ms  {' '.join(statement.split())[:110]}")
+    if args.statements:
+        for generic, custom, statement in prepared_plans(app):
+            print(f"  prepared: {generic:3d} generic, {custom:3d} custom plans  {statement[:90]}")
     if args.served and args.engine == "postgres" and not args.profile:
         served(url, world, args.n)
 

@@ -74,7 +74,7 @@ def preload(items: Sequence[ModerationItem], *, contents: bool = True, links: bo
     _attach(shown, "author_pupil", "author_pupil_id", Pupil, ())
     _attach(shown, "author_staff", "author_staff_id", User, ())
     if links:
-        _attach(items, "link", "link_id", Link, LINK_WITH_CLASSES)
+        attach_links(items)
     _attach(shown, "classroom", "classroom_id", Classroom, (joinedload(Classroom.school),))
 
 
@@ -83,6 +83,12 @@ LINK_WITH_CLASSES = (
     joinedload(Link.class_a).joinedload(Classroom.school),
     joinedload(Link.class_b).joinedload(Classroom.school),
 )
+
+
+def attach_links(items: Sequence[ModerationItem]) -> None:
+    """Each item's link with both its classes and their schools, from one statement (where
+    not loaded yet): a card or a list names the classes of its authors, always these two."""
+    _attach(items, "link", "link_id", Link, LINK_WITH_CLASSES)
 
 
 def _attach(

@@ -47,6 +47,7 @@ from exchange.moderation.queues import queue, queue_clause, queue_count, review_
 from exchange.moderation.registry import (
     _CHANNELS,
     Channel,
+    attach_links,
     channel_for,
     preload,
     register_channel,
@@ -71,6 +72,7 @@ __all__ = [
     "approve",
     "approve_many",
     "approver_class_id",
+    "attach_links",
     "audit",
     "audit_district",
     "audit_log",

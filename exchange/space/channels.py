@@ -133,10 +133,10 @@ def load_contents(
     """The posts and comments behind many items in one query per kind (lists show dozens):
     remembered on each item, as post_for_item and comment_for_item do one at a time.
 
-    A comment comes with what it answers (its post and parent comment, and their authors), as
-    a decision shows it; with `answered=False`, with its post alone, for a list that names a
-    comment by its post's title. Returns the items of what the comments answer: their authors
-    and classes are for the caller to load, with the listed items' own."""
+    A comment comes with what it answers (its post and parent comment), as a decision shows
+    it; with `answered=False`, with its post alone, for a list that names a comment by its
+    post's title. Returns the items of what the comments answer, whose authors and classes the
+    caller loads with the listed items' own (`moderation.preload` does)."""
     answers: list[ModerationItem] = []
     for kind, model in ((ItemKind.POST, Post), (ItemKind.COMMENT, Comment)):
         group = {i.id: i for i in items if i.kind == kind and _CONTENT not in i.__dict__}

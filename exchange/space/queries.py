@@ -255,11 +255,13 @@ def _column_posts(
     Keyset pagination: `before` is a post id, and a page holds what was approved before it
     (ties broken by item id). Each class's page is read from ix_moderation_item_feed in index
     order (a subquery with its own LIMIT), and the posts of all pages are loaded together.
+    A `before` that is not an approved post of this link is ignored (the newest page): another
+    link's post would tell its approval time to anyone who can count the pages.
     """
     at_cursor = None
     if before is not None:
         cursor = db.session.get(Post, before)
-        if cursor is not None and cursor.item.approved_at is not None:
+        if cursor is not None and cursor.link_id == link.id and cursor.item.approved_at:
             at = literal(cursor.item.approved_at, ModerationItem.approved_at.type)
             at_cursor = tuple_(ModerationItem.approved_at, ModerationItem.id) < tuple_(
                 at, literal(cursor.item_id)

@@ -11,6 +11,7 @@ from exchange.extensions import db
 from exchange.moderation import services as moderation
 from exchange.space import queries
 from exchange.space.models import Post
+from tests.factories import make_link
 from tests.space.conftest import send_post
 
 PAGE = queries.POSTS_PER_CLASS
@@ -137,3 +138,26 @@ def test_older_posts_fragment_adds_the_next_page_of_one_column(world, as_user):
     assert outsider.status_code == 404
     wrong = browser.get(f"/links/{world.link.id}/space/older?column={world.class_c.id}")
     assert wrong.status_code == 404
+
+
+def test_a_bad_older_posts_cursor_shows_the_newest_page_and_nothing_else(world, as_user):
+    # `before` must be a post of this link: one that does not exist, is not a number, or
+    # belongs to another link (whose approval time the pages would reveal) is ignored; an
+    # unknown question filters nothing.
+    older = shared_posts(world.teacher_a, world.link, 2, title="Old")
+    elsewhere = send_post(world.teacher_c, make_link(world.class_c), title="Elsewhere")
+    posts = older + shared_posts(world.teacher_a, world.link, PAGE, title="New")
+    newest = [p.id for p in reversed(posts)][:PAGE]
+    browser = as_user(world.pupil_b)
+    base = f"/links/{world.link.id}/space?column={world.class_a.id}&before="
+    for before in ("99999999", "abc", str(elsewhere.id), f"{posts[-1].id}&question=nonsense"):
+        answer = browser.get(base + before)
+        assert answer.status_code == 200, before
+        body = answer.get_data(as_text=True)
+        column = body.split(f'data-class-id="{world.class_a.id}"', 1)[1]
+        shown = [int(i) for i in POST_IDS.findall(column.split('<p class="empty', 1)[0])]
+        if before.startswith(str(posts[-1].id)):  # a good cursor, an unknown question
+            assert shown == [p.id for p in reversed(posts)][1 : PAGE + 1], before
+        else:
+            assert shown == newest, before
+        assert "Elsewhere" not in body

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.attributes import set_committed_value
 
 from exchange import authz
 from exchange.accounts.models import Link
@@ -27,15 +26,6 @@ def get_link(actor: Any, link_id: int) -> Link:
     return link
 
 
-def _with_link(item: ModerationItem) -> None:
-    """Give an item its link with both classes and their schools, in one statement, before
-    the rule reads the link: a card names the classes of its author and commenters, always
-    these two. (Held by the item: the session keeps only objects something refers to.)"""
-    if "link" not in item.__dict__ and item.link_id is not None:
-        link = db.session.get(Link, item.link_id, options=LINK_WITH_CLASSES)
-        set_committed_value(item, "link", link)
-
-
 def can_see_post(actor: Any, post: Post) -> bool:
     """The rule's answer for the post's item."""
     return moderation.can_view_item(actor, post.item)
@@ -51,7 +41,7 @@ def get_post(actor: Any, post_id: int) -> Post:
     """A post this user may see, or NotFound (never Forbidden: that would say it exists)."""
     post = db.session.get(Post, post_id)
     if post is not None:
-        _with_link(post.item)
+        moderation.attach_links([post.item])  # the card names both classes
     if post is None or not can_see_post(actor, post):
         raise NotFound("That post does not exist.")
     return post
@@ -61,7 +51,7 @@ def get_comment(actor: Any, comment_id: int) -> Comment:
     """A comment this user may see, or NotFound."""
     comment = db.session.get(Comment, comment_id)
     if comment is not None:
-        _with_link(comment.item)
+        moderation.attach_links([comment.item])  # the card names both classes
     if comment is None or not can_see_comment(actor, comment):
         raise NotFound("That comment does not exist.")
     return comment
