@@ -60,6 +60,11 @@ def district_stream(district_id: int) -> str:
     return f"district:{district_id}"
 
 
+# Not a stream: a counter moved by every change that ends sessions (accounts.sessions), read by
+# each process's socket sweeper. No socket can join it (authz knows no "sessions" streams).
+REVOCATIONS = "sessions:revoked"
+
+
 def live_stream(session_id: int) -> str:
     """A live session's shared screen: approved chat, stage, agenda, presence."""
     return f"live:{session_id}"
@@ -254,6 +259,18 @@ def _write(connection: Any, rows: list[dict[str, Any]]) -> list[int]:
             params[f"seq_{i}"] = taken[row["stream"]]
         connection.execute(second, params)
     return [int(taken[row["stream"]]) for row in rows]
+
+
+_BUMP = text(
+    "INSERT INTO stream_counter (stream, last_seq) VALUES (:stream, 1) "
+    "ON CONFLICT (stream) DO UPDATE SET last_seq = stream_counter.last_seq + 1"
+)
+
+
+def bump_counter(connection: Any, name: str) -> None:
+    """Move a counter on in the caller's transaction, with no event stored or emitted: for
+    counters that processes poll (REVOCATIONS) rather than streams that sockets join."""
+    connection.execute(_BUMP, {"stream": name})
 
 
 def signal(room: str, kind: str, payload: dict[str, Any]) -> None:

@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, joinedload
 
+from exchange import realtime
 from exchange.accounts.models import Pupil, User
 from exchange.extensions import db
 
@@ -103,3 +105,31 @@ def session_expired(user: Any, now: float | None = None) -> bool:
 def revoke_sessions(user: User | Pupil) -> None:
     """End every session of a user, everywhere (caller commits)."""
     user.session_version = (user.session_version or 1) + 1
+
+
+# What ends a user's sessions: a new session version, being disabled, being deleted.
+_ENDS_SESSIONS = ("session_version", "active")
+
+
+@event.listens_for(Session, "before_flush")
+def _count_revocations(session: Session, flush_context: Any, instances: Any) -> None:
+    """A change that ends sessions moves realtime.REVOCATIONS in its own transaction.
+
+    Every process's socket sweeper (exchange.sockets) reads that one counter twice a second and
+    compares its sockets with the database only when it moved, so revoked sockets still close
+    within a second while a quiet tick costs one primary-key read, not a query over every
+    connected user. Deletions that bypass the ORM (privacy.retention) call note_revocation.
+    """
+    for obj in session.dirty:
+        if isinstance(obj, User | Pupil):
+            attrs = inspect(obj).attrs
+            if any(attrs[name].history.has_changes() for name in _ENDS_SESSIONS):
+                note_revocation(session)
+                return
+    if any(isinstance(obj, User | Pupil) for obj in session.deleted):
+        note_revocation(session)
+
+
+def note_revocation(session: Session | None = None) -> None:
+    """Tell every process's sweeper that some session ended (in the current transaction)."""
+    realtime.bump_counter((session or db.session).connection(), realtime.REVOCATIONS)

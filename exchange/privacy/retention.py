@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select, update
 
-from exchange.accounts.models import District, Link, LinkStatus, Pupil
+from exchange.accounts.models import District, Link, LinkStatus, Pupil, User
+from exchange.accounts.sessions import note_revocation
 from exchange.extensions import db
 from exchange.types import utcnow
 
@@ -119,6 +120,9 @@ def execute(closure: Closure) -> None:
         for fk in table.foreign_keys:
             if fk.parent.nullable and fk.column.table.name in closure.rows and ids:
                 db.session.execute(update(table).where(pk.in_(ids)).values({fk.parent.name: None}))
+    if closure.rows.get(Pupil.__table__.name) or closure.rows.get(User.__table__.name):
+        # Deleted below with Core statements, which the ORM's revocation hook never sees.
+        note_revocation()
     for table in reversed(db.metadata.sorted_tables):
         ids = closure.rows.get(table.name)
         if ids:
