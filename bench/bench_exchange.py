@@ -163,14 +163,25 @@ def build(app: Any, clients: int, posts: int) -> dict[str, Any]:
 
 
 def measure_once(
-    engine: str, processes: int, clients: int, posts: int, work: Path
+    engine: str,
+    processes: int,
+    clients: int,
+    posts: int,
+    work: Path,
+    *,
+    cluster_options: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One run on fresh servers and a fresh database."""
+    """One run on fresh servers and a fresh database. `cluster_options` go to common.Cluster;
+    `details`, when given, receives the raw record: `sent` (item id -> send time, ns) and
+    `swarm` (the SwarmResult)."""
     url = common.database_url(engine, work, f"exchange_{processes}p")
     world = build(common.data_app(url), clients, posts + WARM_UP_POSTS)
     warm_up, world["items"] = world["items"][:WARM_UP_POSTS], world["items"][WARM_UP_POSTS:]
     link = f"link:{world['link_id']}"
-    with common.Cluster(url, processes=processes, nginx=False, workdir=work / "cluster") as cluster:
+    with common.Cluster(
+        url, processes=processes, nginx=False, workdir=work / "cluster", **(cluster_options or {})
+    ) as cluster:
         teacher_url, screens_url = cluster.servers[0].url, cluster.servers[-1].url
         specs = [
             common.ClientSpec(c, streams=[link], listen=["item_approved"]) for c in world["partner"]
@@ -207,6 +218,8 @@ def measure_once(
             finally:
                 teacher.disconnect()
             result = swarm.stop()
+    if details is not None:
+        details.update(sent=sent, swarm=result)
     latencies = result.latencies_ms("item_approved", sent_by_key=sent)
     received = result.received("item_approved")
     items = set(world["items"])

@@ -538,6 +538,7 @@ class AppServer(ManagedProcess):
         log_path: Path | None = None,
         name: str | None = None,
         checkout: Path | None = None,
+        wsgi_app: str = "exchange.wsgi:app",
     ) -> None:
         self.port = port or free_port()
         # Whose code it serves: this checkout's, or another's (a worktree, for an A/B).
@@ -556,7 +557,7 @@ class AppServer(ManagedProcess):
                 str(checkout / "deploy" / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "exchange.wsgi:app",
+                wsgi_app,
             ]
         elif kind == "serve":
             cmd = [
@@ -790,7 +791,12 @@ class Cluster:
         async_mode: str = "gevent",
         env: dict[str, str] | None = None,
         workdir: Path | None = None,
+        wsgi_app: str = "exchange.wsgi:app",
+        cpus: set[int] | None = None,
     ) -> None:
+        """`wsgi_app`: what gunicorn serves (a bench may wrap the app); `cpus`: the cores the
+        servers are kept on once started (None: wherever the kernel puts them)."""
+        self.cpus = cpus
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="bench-cluster-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         if redis is True or (redis is None and processes > 1):
@@ -812,6 +818,7 @@ class Cluster:
                 env=env,
                 log_path=self.workdir / f"server{i}.log",
                 name=f"server{i}",
+                wsgi_app=wsgi_app,
             )
             for i in range(processes)
         ]
@@ -842,6 +849,9 @@ class Cluster:
                 ManagedProcess.start(server)
             for server in self.servers:
                 server.wait_http(server.url + "/healthz", timeout=60)
+                if self.cpus is not None:
+                    for pid in process_tree(server.pid):
+                        os.sched_setaffinity(pid, self.cpus)
             if self.nginx:
                 self.nginx.start()
         except BaseException:

@@ -1,0 +1,113 @@
+"""Where an approval's milliseconds go, from the teacher's key press to the last screen.
+
+`python -m bench.approval_timeline [--engine sqlite|postgres] [--runs 3] [--pin]`: runs
+bench_exchange's one measurement (40 approvals to 60 screens, one gunicorn process) with the
+server built by bench.timeline_app, which stamps each approval at each step on the server with
+the clock the teacher's client and the load generator stamp with, and prints for each step the
+median and p90 over every approval of every run:
+
+  the teacher's client to the frame read, Socket.IO decoding and dispatch, Flask-SocketIO's
+  request context with the user and the payload's validation, the rule and its commit, the
+  emits (a packet queued for every socket), what runs after them before anything is sent (log
+  line, context teardown, acknowledgement), to the first WebSocket send, the sends, and the load
+  generator's last receipt after the last send.
+
+`--pin` keeps the server on core 0 and this process, the teacher's client and the load
+generator on the others, so that the load generator's wake-ups do not preempt the server in the
+middle of its sends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+from pathlib import Path
+from typing import Any
+
+from bench import bench_exchange, common
+
+# (label, from, to): consecutive, so the medians of the parts roughly add up.
+STEPS = (
+    ("teacher's client to the frame read", "sent", "recv"),
+    ("Socket.IO decode and dispatch", "recv", "C"),
+    ("request context, user, validation", "C", "t0"),
+    ("the rule and its commit", "t0", "e0"),
+    ("emits queued for every socket", "e0", "e1"),
+    ("log line, teardown, acknowledgement", "e1", "E"),
+    ("to the first WebSocket send done", "E", "s0"),
+    ("the server's sends", "s0", "s1"),
+    ("load generator: last receipt after last send", "s1", "last"),
+)
+TOTALS = (
+    ("key press to the first screen", "sent", "first"),
+    ("key press to the median screen", "sent", "median"),
+    ("key press to the last screen", "sent", "last"),
+)
+
+
+def run_once(engine: str, pin: bool, work: Path) -> list[dict[str, int]]:
+    """One measurement; each approval's clocks joined with its screens' receipts."""
+    clocks = work / "timeline.jsonl"
+    details: dict[str, Any] = {}
+    options: dict[str, Any] = {
+        "wsgi_app": "bench.timeline_app:app",
+        "env": {"BENCH_TIMELINE_FILE": str(clocks)},
+    }
+    if pin:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            raise SystemExit("--pin needs two cores")
+        options["cpus"] = {cores[0]}
+        os.sched_setaffinity(0, set(cores[1:]))  # the swarm, started later, inherits it
+    try:
+        summary = bench_exchange.measure_once(
+            engine, 1, 60, 40, work, cluster_options=options, details=details
+        )
+    finally:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    receipts: dict[int, list[int]] = {}
+    for _client, kind, _stream, _seq, key, recv_ns, _sent, caught_up, dup in details[
+        "swarm"
+    ].records:
+        if kind == "item_approved" and not caught_up and not dup:
+            receipts.setdefault(key, []).append(recv_ns)
+    rows = []
+    for line in clocks.read_text().splitlines():
+        row = json.loads(line)
+        got = sorted(receipts.get(row["item"], []))
+        if row["item"] not in details["sent"] or not got:
+            continue  # a warm-up approval (not timed by the client)
+        row.update(sent=details["sent"][row["item"]], first=got[0], last=got[-1])
+        row["median"] = got[len(got) // 2]
+        rows.append(row)
+    print(
+        f"run: {len(rows)} approvals, p50 {summary['p50']:.1f} ms, p99 {summary['p99']:.1f} ms",
+        flush=True,
+    )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run, then print each step's median and p90."""
+    parser = argparse.ArgumentParser(prog="python -m bench.approval_timeline")
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pin", action="store_true", help="server on a core of its own")
+    args = parser.parse_args(argv)
+    rows: list[dict[str, int]] = []
+    for _ in range(args.runs):
+        with common.workdir("bench-timeline-") as work:
+            rows += run_once(args.engine, args.pin, work)
+    where = "pinned" if args.pin else "unpinned"
+    print(f"\n{args.engine}, one process, {where}: {len(rows)} approvals, ms (median / p90)")
+    for label, start, end in (*STEPS, *TOTALS):
+        spans = [(r[end] - r[start]) / 1e6 for r in rows if start in r and end in r]
+        if spans:
+            p90 = common.percentile(spans, 90)
+            print(f"  {label:<46} {statistics.median(spans):6.2f} / {p90:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
