@@ -60,9 +60,10 @@ def district_stream(district_id: int) -> str:
     return f"district:{district_id}"
 
 
-# Not a stream: a counter moved by every change that ends sessions (accounts.sessions), read by
-# each process's socket sweeper. No socket can join it (authz knows no "sessions" streams).
-REVOCATIONS = "sessions:revoked"
+# Not a stream: a counter moved by every change to an account (accounts.sessions: a session
+# ended, a user changed or deleted, a class's teachers), read by each process's socket sweeper.
+# No socket can join it (authz knows no "accounts" streams).
+ACCOUNT_CHANGES = "accounts:changed"
 
 
 def live_stream(session_id: int) -> str:
@@ -269,7 +270,7 @@ _BUMP = text(
 
 def bump_counter(connection: Any, name: str) -> None:
     """Move a counter on in the caller's transaction, with no event stored or emitted: for
-    counters that processes poll (REVOCATIONS) rather than streams that sockets join."""
+    counters that processes poll (ACCOUNT_CHANGES) rather than streams that sockets join."""
     connection.execute(_BUMP, {"stream": name})
 
 

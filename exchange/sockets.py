@@ -19,6 +19,7 @@ from sqlalchemy.exc import InvalidRequestError
 
 from exchange import authz, realtime
 from exchange.accounts.models import Pupil, User
+from exchange.accounts.sessions import ACCOUNT_CHANGE_HOOKS
 from exchange.errors import DomainError, socket_error
 from exchange.extensions import db, socketio
 
@@ -140,19 +141,26 @@ def _drop_routing_error() -> None:
 
 # The user a socket's last load found: sid -> (loaded at, session's user id, detached user).
 _USERS: dict[str, tuple[float, str, Any]] = {}
-USER_TTL_SECONDS = 1.0
+# Forgotten at once in the process that changed an account, and by every other process's
+# sweeper within a tick (realtime.ACCOUNT_CHANGES); the age limit is for changes that move no
+# counter (SQL by hand), like the full sweep.
+USER_TTL_SECONDS = FULL_SWEEP_SECONDS
+ACCOUNT_CHANGE_HOOKS.append(_USERS.clear)
 
 
 def _fresh_user() -> None:
-    """The signed-in user of this socket's event, loaded at most once a second per socket.
+    """The signed-in user of this socket's event, loaded once until an account changes.
 
     Flask-Login would load the user from the database for every event (a screen's connect and
-    join_event, every stage action): a socket reuses the user its last load found for up to a
-    second, attached to this event's database session without a query. A revoked session
-    still stops within a second: the sweeper disconnects its sockets within half a second, and
-    no socket keeps a user longer than USER_TTL_SECONDS. Keyed by socket and checked against
-    the session's user id, so the Socket.IO test client (one app context shared by every
-    socket) never mixes users.
+    join_event, every stage action): a socket reuses the user its last load found, attached to
+    this event's database session without a query. Any change to an account (a session ended,
+    a user, pupil or class changed) makes every process forget the users its sockets keep
+    within half a second (this one at its commit, the others at their sweeper's next tick),
+    and the sweeper disconnects sockets whose session ended; until 2026-11-23 a socket loaded
+    its user again every second, a query in one event a second of every busy socket (the
+    teacher's approvals: 2 ms at p90 on PostgreSQL, bench.approval_timeline). Keyed by socket
+    and checked against the session's user id, so the Socket.IO test client (one app context
+    shared by every socket) never mixes users.
     """
     g.pop("_login_user", None)
     sid = getattr(request, "sid", None)
@@ -252,18 +260,20 @@ class SweepState:
 def sweep(state: SweepState, now: float | None = None) -> int:
     """One tick of the sweeper; returns how many sockets it disconnected.
 
-    Every socket is compared with the database only when realtime.REVOCATIONS moved (some
-    session ended somewhere: accounts.sessions moves it in the same transaction) or
-    FULL_SWEEP_SECONDS passed; otherwise the tick reads that one counter and checks just the
-    sockets registered since the last tick. Those are the ones whose user may have been loaded
-    before a revocation that this process's counter has already seen. A quiet tick was a query
-    over every connected user (PostgreSQL, 1,000 sockets: 9.7 ms twice a second, the event
-    loop stalled meanwhile); it is now one primary-key read.
+    Every socket is compared with the database only when realtime.ACCOUNT_CHANGES moved (an
+    account changed somewhere: accounts.sessions moves it in the same transaction; the users
+    sockets keep are forgotten then too) or FULL_SWEEP_SECONDS passed; otherwise the tick reads
+    that one counter and checks just the sockets registered since the last tick: those whose
+    user may have been loaded before a revocation that this process's counter has already
+    seen. A quiet tick was a query over every connected user (PostgreSQL, 1,000 sockets: 9.7 ms
+    twice a second, the event loop stalled meanwhile); it is now one primary-key read.
     """
     now = time.monotonic() if now is None else now
     fresh = set(_NEW_SOCKETS)
-    seq = realtime.last_seq(realtime.REVOCATIONS)
+    seq = realtime.last_seq(realtime.ACCOUNT_CHANGES)
     if seq != state.seen or now - state.full_at >= FULL_SWEEP_SECONDS:
+        if seq != state.seen:
+            _USERS.clear()
         gone = disconnect_revoked()
         state.seen, state.full_at = seq, now
     else:

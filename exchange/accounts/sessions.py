@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.orm import Session, joinedload
 
 from exchange import realtime
-from exchange.accounts.models import Pupil, User
+from exchange.accounts.models import Classroom, Pupil, User
 from exchange.extensions import db
 
 
@@ -107,29 +108,48 @@ def revoke_sessions(user: User | Pupil) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
-# What ends a user's sessions: a new session version, being disabled, being deleted.
-_ENDS_SESSIONS = ("session_version", "active")
+# Called in this process after a commit that changed an account (exchange.sockets forgets the
+# users its sockets keep); other processes learn it from realtime.ACCOUNT_CHANGES.
+ACCOUNT_CHANGE_HOOKS: list[Callable[[], None]] = []
+_CHANGED = "exchange.accounts_changed"
 
 
 @event.listens_for(Session, "before_flush")
-def _count_revocations(session: Session, flush_context: Any, instances: Any) -> None:
-    """A change that ends sessions moves realtime.REVOCATIONS in its own transaction.
+def _count_account_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    """A change to an account moves realtime.ACCOUNT_CHANGES in its own transaction.
 
-    Every process's socket sweeper (exchange.sockets) reads that one counter twice a second and
-    compares its sockets with the database only when it moved, so revoked sockets still close
-    within a second while a quiet tick costs one primary-key read, not a query over every
-    connected user. Deletions that bypass the ORM (privacy.retention) call note_revocation.
+    An account change is any update or deletion of a staff user, a pupil or a class (a new
+    session version, a disabled user, a class's teachers, a name). Every process's socket
+    sweeper (exchange.sockets) reads that one counter twice a second: when it moved, the
+    process compares its sockets' sessions with the database (revoked ones are closed) and
+    forgets the users its sockets keep, so no socket acts on an account older than half a
+    second; when it did not, the tick costs one primary-key read. Deletions that bypass the
+    ORM (privacy.retention) call note_account_change themselves.
     """
-    for obj in session.dirty:
-        if isinstance(obj, User | Pupil):
-            attrs = inspect(obj).attrs
-            if any(attrs[name].history.has_changes() for name in _ENDS_SESSIONS):
-                note_revocation(session)
-                return
-    if any(isinstance(obj, User | Pupil) for obj in session.deleted):
-        note_revocation(session)
+    if session.info.get(_CHANGED):
+        return  # counted once a transaction
+    changed = any(
+        isinstance(obj, User | Pupil | Classroom) and session.is_modified(obj)
+        for obj in session.dirty
+    ) or any(isinstance(obj, User | Pupil | Classroom) for obj in session.deleted)
+    if changed:
+        note_account_change(session)
 
 
-def note_revocation(session: Session | None = None) -> None:
-    """Tell every process's sweeper that some session ended (in the current transaction)."""
-    realtime.bump_counter((session or db.session).connection(), realtime.REVOCATIONS)
+def note_account_change(session: Session | None = None) -> None:
+    """Move realtime.ACCOUNT_CHANGES in the current transaction (see _count_account_changes)."""
+    session = session or db.session()
+    realtime.bump_counter(session.connection(), realtime.ACCOUNT_CHANGES)
+    session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _account_changed(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        for hook in ACCOUNT_CHANGE_HOOKS:
+            hook()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _account_unchanged(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_CHANGED, None)

@@ -293,7 +293,7 @@ def _commit_keeping_loaded() -> None:
 
     Everything a decision changed was written by this transaction, so the loaded values are
     the committed ones. Expiring them would make the acknowledgement read the item again, and
-    the deciding teacher, kept by the socket for a second (exchange.sockets._fresh_user), would
+    the deciding teacher, kept by the socket until an account changes (sockets._fresh_user), would
     be loaded again with their classes at the next key press: three queries of the thirteen
     an approval made, on the path from a teacher's key press to the partner class's screens.
     """

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select, update
 
-from exchange.accounts.models import District, Link, LinkStatus, Pupil, User
-from exchange.accounts.sessions import note_revocation
+from exchange.accounts.models import Classroom, District, Link, LinkStatus, Pupil, User
+from exchange.accounts.sessions import note_account_change
 from exchange.extensions import db
 from exchange.types import utcnow
 
@@ -120,9 +120,9 @@ def execute(closure: Closure) -> None:
         for fk in table.foreign_keys:
             if fk.parent.nullable and fk.column.table.name in closure.rows and ids:
                 db.session.execute(update(table).where(pk.in_(ids)).values({fk.parent.name: None}))
-    if closure.rows.get(Pupil.__table__.name) or closure.rows.get(User.__table__.name):
-        # Deleted below with Core statements, which the ORM's revocation hook never sees.
-        note_revocation()
+    if any(closure.rows.get(model.__table__.name) for model in (Pupil, User, Classroom)):
+        # Deleted below with Core statements, which the ORM's account hook never sees.
+        note_account_change()
     for table in reversed(db.metadata.sorted_tables):
         ids = closure.rows.get(table.name)
         if ids:

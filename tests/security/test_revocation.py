@@ -107,7 +107,7 @@ def test_an_expired_api_session_says_so(world, as_user):
 
 
 def _revocations() -> int:
-    return realtime.last_seq(realtime.REVOCATIONS)
+    return realtime.last_seq(realtime.ACCOUNT_CHANGES)
 
 
 def test_a_quiet_tick_reads_one_counter_not_every_connected_user(world, socket_for):
@@ -159,12 +159,61 @@ def test_a_teacher_signed_out_everywhere_loses_their_sockets_at_the_next_tick(wo
     assert not teacher_socket.is_connected() and pupil_socket.is_connected()
 
 
-def test_a_change_that_ends_no_session_moves_no_counter(world):
+def test_a_change_to_an_account_moves_the_counter_once_a_transaction(world):
     before = _revocations()
     world.pupil_a.display_name = "Aisha Khan"
     world.teacher_a.display_name = "Ms Khan"
     db.session.commit()
+    assert _revocations() == before + 1
+    world.class_a.name = "Year 5 Oak"
+    db.session.commit()
+    assert _revocations() == before + 2
+
+
+def test_a_change_to_anything_else_moves_no_counter(world):
+    before = _revocations()
+    world.school_a.name = "Riverside Primary"
+    world.link.status = world.link.status  # set to the same value: not a change
+    world.pupil_a.display_name = world.pupil_a.display_name
+    db.session.commit()
     assert _revocations() == before
+
+
+def _user_statements(statements: list[str]) -> list[str]:
+    return [s for s in statements if 'FROM "user"' in s or "FROM user" in s or "FROM pupil" in s]
+
+
+def _follow(sock, world) -> None:
+    assert sock.emit("subscribe", {"stream": f"link:{world.link.id}"}, callback=True)["ok"]
+
+
+# (The test client shares the test's database session, whose commits expire what it loaded:
+# what a socket keeps is read from sockets._USERS, not from the statements after a commit.)
+def test_a_socket_keeps_its_user_until_an_account_changes_here(world, socket_for):
+    sock = socket_for(world.teacher_a)
+    with recorded() as statements:
+        _follow(sock, world)
+        _follow(sock, world)
+    assert _user_statements(statements) == [], "the user its connect loaded is reused"
+    assert sockets._USERS, "kept"
+    world.teacher_b.display_name = "Mr Okafor"  # any account: the cache is not per user
+    db.session.commit()
+    assert not sockets._USERS, "forgotten at the commit that changed an account"
+
+
+def test_a_socket_forgets_its_user_when_another_process_changed_an_account(world, socket_for):
+    sock = socket_for(world.pupil_a)
+    state = sockets.SweepState()
+    sockets.sweep(state)  # its first look forgets every user: the next event loads it
+    _follow(sock, world)
+    kept = dict(sockets._USERS)
+    assert kept
+    # Another process's change: the counter moves, this process's commit hook does not run.
+    realtime.bump_counter(db.session.connection(), realtime.ACCOUNT_CHANGES)
+    db.session.commit()
+    assert kept == sockets._USERS, "not before this process's sweeper has looked"
+    sockets.sweep(state)
+    assert not sockets._USERS
 
 
 def test_a_socket_registered_after_its_revocation_was_counted_is_checked_at_the_next_tick(
