@@ -145,7 +145,17 @@ _USERS: dict[str, tuple[float, str, Any]] = {}
 # sweeper within a tick (realtime.ACCOUNT_CHANGES); the age limit is for changes that move no
 # counter (SQL by hand), like the full sweep.
 USER_TTL_SECONDS = FULL_SWEEP_SECONDS
-ACCOUNT_CHANGE_HOOKS.append(_USERS.clear)
+# Moved each time the users are forgotten: a load that a forgetting overtook is not kept.
+_users_forgotten = [0]
+
+
+def _forget_users() -> None:
+    """Forget every socket's user: an account changed (here, or in another process)."""
+    _USERS.clear()
+    _users_forgotten[0] += 1
+
+
+ACCOUNT_CHANGE_HOOKS.append(_forget_users)
 
 
 def _fresh_user() -> None:
@@ -175,6 +185,7 @@ def _fresh_user() -> None:
             # The cached user has unsaved changes (another event of this socket is changing
             # it right now): load it from the database like any other event.
             g.pop("_login_user", None)
+    forgotten = _users_forgotten[0]
     user = current_user._get_current_object()
     if sid is not None and user_id is not None and authz.is_signed_in(user):
         if authz.is_staff(user):
@@ -182,7 +193,12 @@ def _fresh_user() -> None:
             # and the copies merged into later events carry them without a query. (Loaded
             # with the user by accounts.sessions.load_user, unless the session had the user.)
             user.classrooms  # noqa: B018
-        _USERS[sid] = (now, user_id, user)
+        if _users_forgotten[0] == forgotten:
+            _USERS[sid] = (now, user_id, user)
+        else:
+            # An account changed while this load waited for the database (under gevent other
+            # events and the sweeper run meanwhile): what it read may be older than the change.
+            _USERS.pop(sid, None)
     elif sid is not None:
         _USERS.pop(sid, None)
 
@@ -273,7 +289,7 @@ def sweep(state: SweepState, now: float | None = None) -> int:
     seq = realtime.last_seq(realtime.ACCOUNT_CHANGES)
     if seq != state.seen or now - state.full_at >= FULL_SWEEP_SECONDS:
         if seq != state.seen:
-            _USERS.clear()
+            _forget_users()
         gone = disconnect_revoked()
         state.seen, state.full_at = seq, now
     else:

@@ -216,6 +216,26 @@ def test_a_socket_forgets_its_user_when_another_process_changed_an_account(world
     assert not sockets._USERS
 
 
+def test_a_user_loaded_while_an_account_changed_is_not_kept(app, world, socket_for):
+    sock = socket_for(world.teacher_a)
+    load = app.login_manager._user_callback
+
+    def load_overtaken_by_a_change(user_id):  # noqa: ANN001, ANN202
+        user = load(user_id)
+        sockets._forget_users()  # the sweeper ran while the load waited for the database
+        return user
+
+    sockets._forget_users()
+    app.login_manager._user_callback = load_overtaken_by_a_change
+    try:
+        _follow(sock, world)
+    finally:
+        app.login_manager._user_callback = load
+    assert not sockets._USERS, "what it read may be older than the change"
+    _follow(sock, world)
+    assert sockets._USERS, "the next load, not overtaken, is kept"
+
+
 def test_a_socket_registered_after_its_revocation_was_counted_is_checked_at_the_next_tick(
     world, socket_for
 ):
