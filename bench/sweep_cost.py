@@ -5,7 +5,7 @@
 local sockets, as connecting screens would, and times, in an app context like the sweeper's:
 
 - the full comparison of every socket with the database (`sockets.disconnect_revoked()`), which
-  every tick ran until the revocation counter, and which a tick still runs when the counter
+  every tick ran until the account-change counter, and which a tick still runs when the counter
   moved or once a minute;
 - a quiet tick (`sockets.sweep()` with the counter unchanged): one primary-key read.
 

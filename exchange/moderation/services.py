@@ -46,6 +46,7 @@ from exchange.moderation.models import (
 from exchange.moderation.queues import queue, queue_clause, queue_count, review_entry
 from exchange.moderation.registry import (
     _CHANNELS,
+    LINK_WITH_CLASSES,
     Channel,
     attach_links,
     channel_for,
@@ -64,6 +65,7 @@ REASON_MAX = 1000
 __all__ = [
     "CONCERN_MAX",
     "FEEDBACK_MAX",
+    "LINK_WITH_CLASSES",
     "REASON_MAX",
     "SHARED_ACTIONS",
     "_CHANNELS",

@@ -10,6 +10,7 @@ from sqlalchemy import update
 # areas before sockets: importing exchange.sockets first would meet its import cycle with the
 # moderation area, which the app avoids by loading the areas first.
 from exchange import areas, realtime, sockets  # noqa: F401
+from exchange.accounts import directory
 from exchange.accounts.models import Pupil
 from exchange.accounts.sessions import revoke_sessions
 from exchange.extensions import db
@@ -168,6 +169,24 @@ def test_a_change_to_an_account_moves_the_counter_once_a_transaction(world):
     world.class_a.name = "Year 5 Oak"
     db.session.commit()
     assert _revocations() == before + 2
+
+
+@pytest.mark.parametrize("change", ["a teacher added to a class", "a safeguarding lead named"])
+def test_a_change_to_what_a_teacher_may_do_makes_every_socket_forget_its_user(
+    world, socket_for, change
+):
+    # What a socket keeps of a teacher decides what they may do: their classes, their role.
+    sock = socket_for(world.teacher_a)
+    _follow(sock, world)
+    assert sockets._USERS
+    before = _revocations()
+    if change == "a teacher added to a class":
+        world.class_c.teachers.append(world.teacher_a)
+        db.session.commit()
+    else:
+        directory.set_dsl(world.facilitator, world.teacher_a.id, True)  # it commits
+    assert _revocations() == before + 1
+    assert not sockets._USERS
 
 
 def test_a_change_to_anything_else_moves_no_counter(world):

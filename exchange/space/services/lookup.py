@@ -13,14 +13,13 @@ from exchange.errors import Conflict, Forbidden, NotFound
 from exchange.extensions import db
 from exchange.moderation import services as moderation
 from exchange.moderation.models import ItemKind, ModerationItem
-from exchange.moderation.registry import LINK_WITH_CLASSES
 from exchange.space.models import Comment, Post
 
 
 def get_link(actor: Any, link_id: int) -> Link:
     """A link whose space this user may open, or NotFound. Its two classes (and their
     schools) come in the same statement: every card names its class."""
-    link = db.session.get(Link, link_id, options=LINK_WITH_CLASSES)
+    link = db.session.get(Link, link_id, options=moderation.LINK_WITH_CLASSES)
     if link is None or not authz.space.can_view_space(actor, link):
         raise NotFound("That shared space does not exist.")
     return link
