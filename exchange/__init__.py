@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from exchange import templating
 from exchange.config import ROOT, flask_config, read_settings
 
 
@@ -18,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "templates"),
     )
+    app.jinja_environment = templating.Environment  # before the first template is loaded
     app.config.from_mapping(flask_config(read_settings()))
     if test_config:
         app.config.update(test_config)
