@@ -289,7 +289,8 @@ def sweep(state: SweepState, now: float | None = None) -> int:
     seq = realtime.last_seq(realtime.ACCOUNT_CHANGES)
     moved = seq != state.seen
     if moved:
-        _forget_users()
+        for forget in ACCOUNT_CHANGE_HOOKS:  # the sockets' users, the navigation's entries
+            forget()
     if moved or now - state.full_at >= FULL_SWEEP_SECONDS:
         gone = disconnect_revoked()
         state.seen, state.full_at = seq, now

@@ -109,6 +109,9 @@ def _config(url: str, upload_dir: Any) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "UPLOAD_DIR": str(upload_dir),
         "SERVER_NAME": None,
+        # Every page reads its navigation: tests change data behind a user's back and look at
+        # once (tests/test_nav_cache.py turns the reuse on).
+        "NAV_CACHE_SECONDS": 0,
     }
 
 
@@ -141,6 +144,7 @@ APP_CACHES = (
     "events_snapshots",
     "exchange_presence",
     "exchange_live_buckets",
+    "exchange_nav",
     "space_storage",
 )
 

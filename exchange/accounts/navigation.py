@@ -11,7 +11,7 @@ from exchange.accounts.models import Role
 from exchange.nav import NavItem, nav_source
 
 
-@nav_source
+@nav_source(keep=True)
 def accounts_nav(actor: Any) -> list[NavItem]:
     """Home for everyone; districts for admins and facilitators; each class for its teachers."""
     if actor.is_pupil:

@@ -11,7 +11,7 @@ from exchange.enquiry import services
 from exchange.nav import NavItem, nav_source
 
 
-@nav_source
+@nav_source(keep=True)
 def enquiry_nav(actor: Any) -> list[NavItem]:
     """ "Enquiries" for pupils and teachers of a link, and for the district's facilitators."""
     if authz.is_admin(actor) or not services.links_for(actor):

@@ -11,7 +11,7 @@ from exchange.insights import services, surveys
 from exchange.nav import NavItem, nav_source
 
 
-@nav_source
+@nav_source(keep=True)
 def insights_nav(actor: Any) -> list[NavItem]:
     """Facilitators: linking health and pupil voice; admins: linking health; teachers: their
     link's page; pupils: a survey waiting for them, when there is one."""

@@ -24,7 +24,7 @@ def _me() -> Any:
     return current_user._get_current_object()
 
 
-@nav_source
+@nav_source(keep=True)
 def live_nav(actor: Any) -> list[NavItem]:
     """ "Live sessions" for pupils, teachers and facilitators (with proposals to confirm)."""
     if authz.is_pupil(actor) or (authz.is_staff(actor) and actor.role.value != "admin"):
