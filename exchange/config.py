@@ -93,7 +93,8 @@ def flask_config(settings: Settings) -> dict[str, object]:
         raise ConfigError("EXCHANGE_CRASH_AT is a test-only fault hook; unset it outside testing")
     # hide_parameters: a failed statement's error (and any SQL logging) names the statement but
     # never its values, which can be a pupil's words.
-    engine_options: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
+    # No pool_pre_ping: exchange/pooling.py pings only connections that sat idle in the pool.
+    engine_options: dict[str, object] = {"hide_parameters": True}
     if settings.database_url.startswith("postgresql"):
         # One gevent worker multiplexes many greenlets; a modest pool with overflow
         # keeps PostgreSQL connections bounded per process.

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from exchange import redis_clients
 from exchange.config import ROOT
 from exchange.extensions import api, csrf, csrf_token, db, limiter, login_manager, socketio
+from exchange.pooling import init_connection_checks
 from exchange.prepared import init_prepared_statements
 
 SOCKET_BUFFER_BYTES = 64 * 1024
@@ -23,6 +24,7 @@ def init_extensions(app: Flask) -> None:
     import exchange.models  # noqa: F401 - the whole schema, for migrations and create_all
 
     db.init_app(app)
+    init_connection_checks(app)
     init_prepared_statements(app)
     if app.config.get("MIGRATIONS", True):
         # `flask db ...` (Flask-Migrate, with alembic and mako: 12 MiB). A server process is

@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bench import common
-from exchange import realtime
+from exchange import pooling, realtime
 from exchange.extensions import db
 from tests import factories
 from tests.production.conftest import need
@@ -192,3 +194,33 @@ def test_postgres_outage_answers_503_at_once_and_recovers(postgres_server, tmp_p
             client.disconnect()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_after_a_restart_an_idle_connection_is_replaced_unseen(postgres_server, monkeypatch):
+    """exchange/pooling.py: a pooled connection that sat idle is pinged and, dead, replaced;
+    one in use a moment ago is not pinged, so its first statement fails (a 503 in a request)
+    and the pool replaces every connection it held."""
+    app = common.data_app(postgres_server.url, create=False)
+    now = [1000.0]
+    monkeypatch.setattr(pooling, "_clock", lambda: now[0])
+    with app.app_context():
+        try:
+            assert db.session.execute(text("SELECT 1")).scalar() == 1
+            db.session.remove()  # back in the pool
+            postgres_server.stop()
+            postgres_server.start()
+            now[0] += pooling.PING_AFTER_IDLE_SECONDS + 1
+            assert db.session.execute(text("SELECT 2")).scalar() == 2, "replaced unseen"
+            db.session.remove()
+
+            postgres_server.stop()
+            postgres_server.start()
+            now[0] += 1  # in use a moment ago: not pinged
+            with pytest.raises(OperationalError):
+                db.session.execute(text("SELECT 3"))
+            db.session.remove()
+            assert db.session.execute(text("SELECT 4")).scalar() == 4, "the next one works"
+            db.session.remove()
+        finally:
+            db.engine.dispose()
