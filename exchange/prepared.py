@@ -13,28 +13,17 @@ So when a request or socket event ends without an error, in a transaction that r
 but SELECT statements and left nothing pending in the session, the transaction is committed.
 For a transaction that wrote nothing, COMMIT and ROLLBACK leave the database the same. Anything
 else (a write, a failed statement, an error, pending objects) still ends with the rollback.
-
-Reads run outside a transaction. psycopg opens one with its own round trip (BEGIN) before a
-connection's first statement, and a page that only read then paid a second one to end it: two
-of a page's fourteen round trips, for nothing, because at PostgreSQL's READ COMMITTED every
-statement sees the data as of its own start whether or not a transaction is open. So a
-connection leaves the pool in autocommit mode, and the first statement that writes or locks
-(anything but a SELECT, or a SELECT ... FOR UPDATE / FOR SHARE) turns autocommit off just before
-it runs: the transaction begins with it, and everything from there to the commit or rollback is
-one transaction as before. The ending above then only concerns a transaction opened for a
-lock; a page that only read has none to end.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from exchange.extensions import db
 
@@ -42,8 +31,6 @@ log = logging.getLogger(__name__)
 
 # On the connection's info dict: whether its current transaction ran anything but a SELECT.
 WROTE = "exchange.wrote"
-# A SELECT that takes row locks must run inside the transaction that holds them.
-_LOCKS = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
 
 
 def init_prepared_statements(app: Flask) -> None:
@@ -58,9 +45,6 @@ def init_prepared_statements(app: Flask) -> None:
         event.listen(engine, "begin", _began)
         event.listen(engine, "before_cursor_execute", _executing)
         event.listen(engine, "handle_error", _failed)
-        # First among the checkout listeners: exchange/pooling.py's ping must not open a
-        # transaction either.
-        event.listen(engine.pool, "checkout", _reads_outside_transactions, insert=True)
     app.teardown_appcontext(end_read_only_transaction)
 
 
@@ -68,21 +52,9 @@ def _began(conn: Connection) -> None:
     conn.info[WROTE] = False
 
 
-def _reads_outside_transactions(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    try:
-        dbapi_connection.autocommit = True
-    except Exception as exc:  # closed while it waited in the pool: the pool opens another
-        raise DisconnectionError("the pooled connection is closed") from exc
-
-
 def _executing(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-    reads = statement.lstrip()[:6].upper() == "SELECT"
-    if not reads:
+    if statement.lstrip()[:6].upper() != "SELECT":
         conn.info[WROTE] = True
-    if not reads or _LOCKS.search(statement):
-        dbapi_connection = conn.connection.dbapi_connection
-        if dbapi_connection is not None and dbapi_connection.autocommit:
-            dbapi_connection.autocommit = False  # the transaction begins with this statement
 
 
 def _failed(context: Any) -> None:

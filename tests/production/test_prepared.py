@@ -1,7 +1,6 @@
-"""On PostgreSQL reads run outside a transaction and a transaction that only read ends with
-COMMIT, so psycopg keeps the statements it prepared and PostgreSQL stops parsing and planning
-them at every page; a write or a locking read opens the transaction, and anything that wrote,
-failed or left changes pending is still rolled back and keeps nothing."""
+"""On PostgreSQL a request that only read ends its transaction with COMMIT, so psycopg keeps the
+statements it prepared and PostgreSQL stops parsing and planning them at every page; anything
+that wrote, failed or left changes pending is still rolled back and keeps nothing."""
 
 from __future__ import annotations
 
@@ -97,56 +96,3 @@ def test_a_committed_write_then_reads_ends_quietly(pg_app, caplog):
         assert db.session.scalar(select(District.name).where(District.name == "Leeds"))
     assert _districts(pg_app, "Leeds") == 1
     assert "could not be committed" not in caplog.text
-
-
-def _transaction_status(session: Any) -> str:
-    """psycopg's view of the session's connection: IDLE (no transaction open) or INTRANS."""
-    return session.connection().connection.dbapi_connection.info.transaction_status.name
-
-
-def test_reads_open_no_transaction(pg_app):
-    with pg_app.test_request_context("/"):
-        make_district("Leeds")
-        db.session.commit()
-        db.session.remove()
-        assert db.session.scalar(select(District.name)) == "Leeds"
-        db.session.scalar(text("SELECT count(*) FROM link"))
-        assert _transaction_status(db.session) == "IDLE"  # no BEGIN was sent, no COMMIT due
-
-
-def test_a_locking_read_opens_the_transaction_that_holds_the_lock(pg_app):
-    with pg_app.test_request_context("/"):
-        make_district("Leeds")
-        db.session.commit()
-        db.session.remove()
-        db.session.scalar(select(District.id).with_for_update(read=True))
-        assert _transaction_status(db.session) == "INTRANS"
-        with db.engine.connect() as other:
-            held = other.scalar(
-                text("SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND pid = :p"),
-                {"p": db.session.scalar(text("SELECT pg_backend_pid()"))},
-            )
-        assert held >= 1
-
-
-def test_writes_after_reads_are_one_transaction(pg_app):
-    with pg_app.test_request_context("/"):
-        assert db.session.scalar(select(func.count()).select_from(District)) == 0
-        make_district("Kept?")
-        db.session.flush()  # the transaction begins with this INSERT
-        assert _transaction_status(db.session) == "INTRANS"
-        db.session.scalar(select(func.count()).select_from(District))
-        db.session.execute(insert(District).values(name="Kept too?"))
-        db.session.rollback()
-    assert _districts(pg_app, "Kept?") == 0
-    assert _districts(pg_app, "Kept too?") == 0
-
-
-def test_a_connection_back_from_a_write_reads_outside_a_transaction_again(pg_app):
-    with pg_app.test_request_context("/"):
-        make_district("Leeds")
-        db.session.commit()
-        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
-    with pg_app.test_request_context("/"):
-        assert db.session.scalar(text("SELECT pg_backend_pid()")) == pid  # the same connection
-        assert _transaction_status(db.session) == "IDLE"
