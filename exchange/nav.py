@@ -88,10 +88,12 @@ def _kept_entries(actor: Any) -> dict[NavSource, list[NavItem]]:
     seconds = current_app.config.get("NAV_CACHE_SECONDS", NAV_SECONDS)
     if not seconds:
         return {}
+    key = _key(actor)
+    if key is None:
+        return {}  # not a stored account: nothing to keep it under
     store: dict[Any, tuple[float, dict[NavSource, list[NavItem]]]]
     store = current_app.extensions.setdefault(_STORE, {})
     now = _clock()
-    key = _key(actor)
     held = store.get(key)
     if held is not None and held[0] > now:
         return held[1]
@@ -99,6 +101,8 @@ def _kept_entries(actor: Any) -> dict[NavSource, list[NavItem]]:
     if len(store) >= _PRUNE_AT:
         for stale in [k for k, (until, _) in store.items() if until <= now]:
             del store[stale]
+        if len(store) >= _PRUNE_AT:
+            store.clear()  # that many users within NAV_SECONDS: start again rather than grow
     store[key] = (now + seconds, entries)
     return entries
 

@@ -132,3 +132,12 @@ def test_a_process_keeps_a_bounded_number_of_users(kept, app, monkeypatch, world
     kept[0] += 16
     as_user(world.pupil_c).get("/")
     assert set(app.extensions[nav._STORE]) == {nav._key(world.pupil_c)}
+
+
+def test_a_process_full_of_fresh_entries_starts_again_rather_than_grow(
+    kept, app, monkeypatch, world, as_user
+):
+    monkeypatch.setattr(nav, "_PRUNE_AT", 2)
+    for pupil in (world.pupil_a, world.pupil_a2, world.pupil_b):
+        as_user(pupil).get(f"/links/{world.link.id}/space")
+    assert set(app.extensions[nav._STORE]) == {nav._key(world.pupil_b)}
