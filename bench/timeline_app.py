@@ -9,7 +9,7 @@ by BENCH_TIMELINE_FILE: CLOCK_MONOTONIC nanoseconds, the clock the load generato
   A     python-socketio has decoded the event    t0  the approval rule starts
   B     its handler greenlet runs                e0  the commit is done, the emits start
   E     the acknowledgement is queued            e1  the emits are queued
-  W     the first writer greenlet wakes          s0, s1  the first and last WebSocket send
+  s0, s1  the first and last WebSocket send after E
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import os
 import time
 from typing import Any
 
-import engineio.socket
 import flask_socketio
 import simple_websocket.ws
 import socketio.server
@@ -94,7 +93,6 @@ _wrap(
     after=lambda *a: _is_approval(*a) and _mark("E"),
 )
 _wrap(flask_socketio.SocketIO, "_handle_event", before=lambda *a: _is_approval(*a) and _mark("C"))
-_wrap(engineio.socket.Socket, "poll", after=lambda *a: "E" in _state["cur"] and _mark("W"))
 _wrap(simple_websocket.ws.Base, "send", after=_on_send)
 # Registered before the app's own after_commit listener (which emits), so it runs first.
 event.listen(Session, "after_commit", lambda _session: _mark("e0"))

@@ -6,7 +6,8 @@ source registers with `keep=True`: a process reuses a user's entries from it for
 NAV_SECONDS. They are forgotten sooner when it matters: the user's own change (any commit of
 theirs in this process: answering a survey, confirming a session) forgets theirs at once, and
 an account change (a class's teachers, a renamed class) forgets everyone's in the committing
-process at once and in the others at their socket sweeper's next tick. What the navigation
+process at once and in the others at their socket sweeper's next tick (a process that has had
+no socket yet runs no sweeper: there the entries live out their seconds). What the navigation
 leads to is checked by the page itself, so an entry a few seconds old can only show a link
 that answers "not found". A source whose figure someone is waiting on (the queue's count)
 does not keep: it runs for every page.

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from exchange import areas, nav, realtime, sockets  # noqa: F401 - areas first (import cycle)
+from exchange.accounts.models import User
 from exchange.extensions import db
 from exchange.insights import surveys
 from exchange.moderation import services as moderation
@@ -141,3 +142,15 @@ def test_a_process_full_of_fresh_entries_starts_again_rather_than_grow(
     for pupil in (world.pupil_a, world.pupil_a2, world.pupil_b):
         as_user(pupil).get(f"/links/{world.link.id}/space")
     assert set(app.extensions[nav._STORE]) == {nav._key(world.pupil_b)}
+
+
+def test_a_staff_user_and_a_pupil_with_the_same_id_keep_entries_of_their_own(
+    kept, app, world, as_user
+):
+    staff = db.session.get(User, world.pupil_a.id)
+    assert staff is not None, "the world has a staff user with the pupil's id"
+    pupil_entries = entries(as_user(world.pupil_a).get(f"/links/{world.link.id}/space").data)
+    staff_entries = entries(as_user(staff).get("/").data)
+    assert "Our space" in pupil_entries and "Our space" not in staff_entries
+    assert "Password" in staff_entries and "Password" not in pupil_entries
+    assert len(app.extensions[nav._STORE]) == 2

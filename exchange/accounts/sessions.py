@@ -108,8 +108,9 @@ def revoke_sessions(user: User | Pupil) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
-# Called in this process after a commit that changed an account (exchange.sockets forgets the
-# users its sockets keep); other processes learn it from realtime.ACCOUNT_CHANGES.
+# What a process forgets when an account changed (exchange.sockets: the users its sockets keep;
+# exchange.nav: the kept navigation entries). Called after a commit that changed one in this
+# process, and by each process's socket sweeper when realtime.ACCOUNT_CHANGES moved.
 ACCOUNT_CHANGE_HOOKS: list[Callable[[], None]] = []
 _CHANGED = "exchange.accounts_changed"
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from bench import common
 from exchange import pooling, realtime
 from exchange.extensions import db
+from exchange.ops import errors as ops_errors
 from tests import factories
 from tests.production.conftest import need
 from tests.production.throwaway import (
@@ -217,8 +218,9 @@ def test_after_a_restart_an_idle_connection_is_replaced_unseen(postgres_server, 
             postgres_server.stop()
             postgres_server.start()
             now[0] += 1  # in use a moment ago: not pinged
-            with pytest.raises(OperationalError):
+            with pytest.raises(OperationalError) as failed:
                 db.session.execute(text("SELECT 3"))
+            assert ops_errors._is_unavailable(failed.value), "a request answers it with 503"
             db.session.remove()
             assert db.session.execute(text("SELECT 4")).scalar() == 4, "the next one works"
             db.session.remove()
