@@ -1,16 +1,19 @@
 """Where an approval's milliseconds go, from the teacher's key press to the last screen.
 
-`python -m bench.approval_timeline [--engine sqlite|postgres] [--runs 3] [--pin]`: runs
-bench_exchange's one measurement (40 approvals to 60 screens, one gunicorn process) with the
-server built by bench.timeline_app, which stamps each approval at each step on the server with
-the clock the teacher's client and the load generator stamp with, and prints for each step the
-median and p90 over every approval of every run:
+`python -m bench.approval_timeline [--engine sqlite|postgres] [--runs 3] [--pin]
+[--slowest N]`: runs bench_exchange's one measurement (40 approvals to 60 screens, one
+gunicorn process) with the server built by bench.timeline_app, which stamps each approval at
+each step on the server with the clock the teacher's client and the load generator stamp
+with, and prints for each step the median and p90 over every approval of every run:
 
   the teacher's client to the frame read, Socket.IO decoding and dispatch, Flask-SocketIO's
   request context with the user and the payload's validation, the rule and its commit, the
   emits (a packet queued for every socket), what runs after them before anything is sent (log
   line, context teardown, acknowledgement), to the first WebSocket send, the sends, and the load
   generator's last receipt after the last send.
+
+`--slowest N` also prints those steps for each of the N approvals whose last screen received
+latest: the tail that sets a run's p99.
 
 `--pin` keeps the server on core 0 and this process, the teacher's client and the load
 generator on the others, so that the load generator's wake-ups do not preempt the server in the
@@ -95,6 +98,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pin", action="store_true", help="server on a core of its own")
+    parser.add_argument(
+        "--slowest",
+        type=int,
+        default=0,
+        help="also print each step of the N approvals whose last screen was latest (the tail)",
+    )
     args = parser.parse_args(argv)
     rows: list[dict[str, int]] = []
     for _ in range(args.runs):
@@ -107,6 +116,21 @@ def main(argv: list[str] | None = None) -> None:
         if spans:
             p90 = common.percentile(spans, 90)
             print(f"  {label:<46} {statistics.median(spans):6.2f} / {p90:6.2f}")
+    if args.slowest:
+        print_slowest(rows, args.slowest)
+
+
+def print_slowest(rows: list[dict[str, int]], n: int) -> None:
+    """Each step of the `n` approvals whose last screen received latest, slowest first: what
+    the tail is made of, where the medians only say what an approval usually costs."""
+    slowest = sorted(rows, key=lambda r: r["last"] - r["sent"], reverse=True)[:n]
+    print(f"\nthe {len(slowest)} slowest approvals (key press to the last screen), ms:")
+    for label, start, end in (*STEPS, TOTALS[-1]):
+        spans = [
+            f"{(r[end] - r[start]) / 1e6:6.2f}" if start in r and end in r else "     -"
+            for r in slowest
+        ]
+        print(f"  {label:<46} {' '.join(spans)}")
 
 
 if __name__ == "__main__":

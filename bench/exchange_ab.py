@@ -1,8 +1,10 @@
 """Approval to delivery, this checkout against an earlier commit, in alternating runs.
 
-`python -m bench.exchange_ab --base REV [--engine sqlite|postgres] [--rounds 6] [--processes 1]`:
-checks REV out into a scratch git worktree and runs bench_exchange's one measurement (40
-approvals to 60 screens on fresh servers and a fresh database) from each checkout in turn,
+`python -m bench.exchange_ab --base REV [--engine sqlite|postgres] [--rounds 6] [--processes 1]
+[--scenario exchange|live]`: checks REV out into a scratch git worktree and runs one
+measurement from each checkout in turn, on fresh servers and a fresh database: bench_exchange's
+(40 approvals to 60 screens following the shared space) or, with `--scenario live`,
+bench_live's (60 chat messages approved to a linking-day room of 60 pupils and 2 teachers),
 swapping which goes first every round, so the shared machine's drift falls on both alike. Prints
 every run and the medians of each side's p50, p99 and max. A change to the approval's path has
 to show here, across many runs, before a single `bench exchange` table can be read as its effect:
@@ -25,18 +27,21 @@ from bench import common
 # Run inside one checkout: its bench, its app, its servers (ROOT is where bench/ lives).
 _ONCE = """
 import json, sys
-from bench import bench_exchange, common
+from bench import bench_exchange, bench_live, common
 with common.workdir("bench-exchange-ab-") as work:
-    s = bench_exchange.measure_once(sys.argv[1], int(sys.argv[2]), 60, 40, work)
+    if sys.argv[3] == "live":
+        s = bench_live.measure_once(sys.argv[1], int(sys.argv[2]), 60, 30, work)
+    else:
+        s = bench_exchange.measure_once(sys.argv[1], int(sys.argv[2]), 60, 40, work)
 print("RESULT " + json.dumps({k: s[k] for k in ("p50", "p99", "max", "missing", "duplicates")}))
 """
 
 
-def once(checkout: Path, engine: str, processes: int) -> dict[str, Any]:
+def once(checkout: Path, engine: str, processes: int, scenario: str = "exchange") -> dict[str, Any]:
     """One measurement from `checkout`'s code, in a fresh interpreter."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     done = subprocess.run(
-        [sys.executable, "-c", _ONCE, engine, str(processes)],
+        [sys.executable, "-c", _ONCE, engine, str(processes), scenario],
         cwd=checkout,
         env=env,
         capture_output=True,
@@ -57,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--processes", type=int, choices=[1, 2], default=1)
+    parser.add_argument("--scenario", choices=["exchange", "live"], default="exchange")
     args = parser.parse_args(argv)
     results: dict[str, list[dict[str, Any]]] = {"base": [], "this": []}
     with common.worktree(args.base) as base_dir:
@@ -64,14 +70,17 @@ def main(argv: list[str] | None = None) -> None:
         for round_no in range(args.rounds):
             order = ["base", "this"] if round_no % 2 == 0 else ["this", "base"]
             for side in order:
-                s = once(sides[side], args.engine, args.processes)
+                s = once(sides[side], args.engine, args.processes, args.scenario)
                 results[side].append(s)
                 print(
                     f"round {round_no + 1} {side}: p50 {s['p50']:.1f} p99 {s['p99']:.1f} "
                     f"max {s['max']:.1f} ms, {s['missing']} missing, {s['duplicates']} duplicates",
                     flush=True,
                 )
-    print(f"{args.engine}, {args.processes} process(es), medians of {args.rounds} runs each:")
+    print(
+        f"{args.scenario}, {args.engine}, {args.processes} process(es), "
+        f"medians of {args.rounds} runs each:"
+    )
     for side in ("base", "this"):
         runs = results[side]
         label = args.base if side == "base" else "this checkout"
