@@ -184,28 +184,38 @@ def _attach(
     item._live_message = message  # type: ignore[attr-defined]
 
 
-def _session_message(session: LiveSession, item_id: int) -> LiveMessage:
-    """A message of this session, loaded in one query with everything the rule and the channel
-    read while deciding it (item, author, class and school): the approval path stays short."""
+def _deciding(actor: Any, session_id: int, item_id: int) -> LiveSession:
+    """The session a teacher decides one of its messages in, with the message loaded in the
+    same query as everything the rule and the channel read while deciding it (the session and
+    its link, the item, its author, class and school): on PostgreSQL an approval makes one round
+    trip fewer than loading the session first, on the path from the teacher's key press to both
+    classes' screens.
+
+    Who may decide is checked as before, and before anything is said about the message: the
+    live session found with the message is then in the database session's identity map, so
+    checking it asks nothing more; without the message, the live session is looked up as
+    usual, and only a teacher who runs it learns that the message is not in it.
+    """
     item_path = joinedload(LiveMessage.item)
     message = db.session.scalars(
         select(LiveMessage)
         .options(
+            joinedload(LiveMessage.session).joinedload(LiveSession.link),
             item_path.joinedload(ModerationItem.author_pupil),
             item_path.joinedload(ModerationItem.classroom).joinedload(Classroom.school),
         )
-        .where(LiveMessage.item_id == item_id, LiveMessage.session_id == session.id)
+        .where(LiveMessage.item_id == item_id, LiveMessage.session_id == session_id)
     ).first()
+    session = teacher_session(actor, session_id)
     if message is None:
         raise NotFound("That message is not in this session.")
     message.item._live_message = message  # type: ignore[attr-defined]
-    return message
+    return session
 
 
 def approve_message(actor: Any, session_id: int, item_id: int) -> dict[str, Any]:
     """A teacher approves a chat message from the live queue (one transaction, then emitted)."""
-    session = teacher_session(actor, session_id)
-    _session_message(session, item_id)
+    session = _deciding(actor, session_id, item_id)
     require_live(session, "approve messages")
     item = rule.approve(actor, item_id)
     return {"item_id": item.id, "state": item.state.value,
@@ -214,8 +224,7 @@ def approve_message(actor: Any, session_id: int, item_id: int) -> dict[str, Any]
 
 def return_message(actor: Any, session_id: int, item_id: int, feedback: str) -> dict[str, Any]:
     """A teacher sends a message back to its pupil with a word of feedback."""
-    session = teacher_session(actor, session_id)
-    _session_message(session, item_id)
+    _deciding(actor, session_id, item_id)
     item = rule.return_item(actor, item_id, feedback)
     return {"item_id": item.id, "state": item.state.value, "feedback": item.feedback}
 
