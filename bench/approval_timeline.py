@@ -116,8 +116,36 @@ def main(argv: list[str] | None = None) -> None:
         if spans:
             p90 = common.percentile(spans, 90)
             print(f"  {label:<46} {statistics.median(spans):6.2f} / {p90:6.2f}")
+        if start == "t0":
+            parts = [p for p in (rule_parts(r) for r in rows) if p]
+            for name, key in RULE_PARTS if parts else ():
+                values = [p[key] for p in parts]
+                print(
+                    f"  {name:<46} {statistics.median(values):6.2f} / "
+                    f"{common.percentile(values, 90):6.2f}"
+                )
     if args.slowest:
         print_slowest(rows, args.slowest)
+
+
+def rule_parts(row: dict[str, Any]) -> dict[str, float] | None:
+    """The rule and its commit split in three, ms: its statements at the cursor (round trips
+    and the database's work), the Python between them, and the COMMIT."""
+    if not all(k in row for k in ("t0", "c0", "e0")):
+        return None
+    statements = sum(end - start for start, end in row.get("sql", []) if end) / 1e6
+    return {
+        "statements": statements,
+        "python": (row["c0"] - row["t0"]) / 1e6 - statements,
+        "commit": (row["e0"] - row["c0"]) / 1e6,
+    }
+
+
+RULE_PARTS = (
+    ("  of which: statements at the cursor", "statements"),
+    ("  of which: Python between them", "python"),
+    ("  of which: COMMIT", "commit"),
+)
 
 
 def print_slowest(rows: list[dict[str, int]], n: int) -> None:
@@ -131,6 +159,11 @@ def print_slowest(rows: list[dict[str, int]], n: int) -> None:
             for r in slowest
         ]
         print(f"  {label:<46} {' '.join(spans)}")
+        if start == "t0":
+            parts = [rule_parts(r) for r in slowest]
+            for name, key in RULE_PARTS:
+                cells = [f"{p[key]:6.2f}" if p else "     -" for p in parts]
+                print(f"  {name:<46} {' '.join(cells)}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ by BENCH_TIMELINE_FILE: CLOCK_MONOTONIC nanoseconds, the clock the load generato
   B     its handler greenlet runs                e0  the commit is done, the emits start
   E     the acknowledgement is queued            e1  the emits are queued
   s0, s1  the first and last WebSocket send after E
+  sql   each statement of the rule at the cursor  c0  COMMIT is sent
+        ([start, end] pairs, between t0 and c0)
 """
 
 from __future__ import annotations
@@ -102,5 +104,27 @@ from exchange.wsgi import app  # noqa: E402  (after the wraps and the first list
 services = importlib.import_module("exchange.moderation.services")  # once the app is built
 _wrap(services, "approve", before=lambda *a: _mark("t0"))
 event.listen(Session, "after_commit", lambda _session: _mark("e1"))  # after the app's emits
+
+
+def _in_rule() -> bool:
+    current = _state["cur"]
+    return "t0" in current and "c0" not in current
+
+
+def _statement_starts(*_args: Any) -> None:
+    if _in_rule():
+        _state["cur"].setdefault("sql", []).append([_now(), 0])
+
+
+def _statement_ends(*_args: Any) -> None:
+    if _in_rule() and _state["cur"].get("sql"):
+        _state["cur"]["sql"][-1][1] = _now()
+
+
+with app.app_context():
+    _engine = importlib.import_module("exchange.extensions").db.engine
+event.listen(_engine, "before_cursor_execute", _statement_starts)
+event.listen(_engine, "after_cursor_execute", _statement_ends)
+event.listen(_engine, "commit", lambda _conn: _mark("c0"))
 
 __all__ = ["app"]
