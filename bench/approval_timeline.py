@@ -10,7 +10,8 @@ with, and prints for each step the median and p90 over every approval of every r
   request context with the user and the payload's validation, the rule and its commit, the
   emits (a packet queued for every socket), what runs after them before anything is sent (log
   line, context teardown, acknowledgement), to the first WebSocket send, the sends, and the load
-  generator's last receipt after the last send.
+  generator's last receipt after the last send. The rule and its commit are also split into
+  the rule's statements at the cursor, the Python between them, and the COMMIT.
 
 `--slowest N` also prints those steps for each of the N approvals whose last screen received
 latest: the tail that sets a run's p99.
