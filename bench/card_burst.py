@@ -1,7 +1,9 @@
 """What a class's screens cost the server when a post reaches them: the card fetches' burst.
 
-`python -m bench.card_burst [--engine sqlite|postgres] [--screens 60] [--bursts 10]`: builds
-bench_http's year of data, serves it from one gunicorn process (gevent, as deployed) and then,
+`python -m bench.card_burst [--engine sqlite|postgres] [--screens 60] [--bursts 10]
+[--requests-at-once N]`: builds bench_http's year of data, serves it from one gunicorn process
+(gevent, as deployed: two page requests at a time, exchange/slots.py; `--requests-at-once 0`
+for no cap) and then,
 `bursts` times, has `screens` pupils ask for the same post's card at the same moment, as every
 screen following the space does when `item_approved` reaches it (static/js/space.js fetches
 `/posts/<id>/card`: cards are rendered by the server, each as its viewer sees it). Prints the
@@ -64,6 +66,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--screens", type=int, default=60)
     parser.add_argument("--bursts", type=int, default=10)
+    parser.add_argument(
+        "--requests-at-once",
+        type=int,
+        default=None,
+        help="the servers' REQUESTS_AT_ONCE (default: as deployed, 2; 0: no cap)",
+    )
     args = parser.parse_args(argv)
     with common.workdir("bench-cardburst-") as work:
         url = common.database_url(args.engine, work, "cardburst")
@@ -71,7 +79,12 @@ def main(argv: list[str] | None = None) -> None:
         world: dict[str, Any] = bench_http.build(common.data_app(url), posts, comments)
         pupils = world["pupils"]
         cookies = [pupils[n % len(pupils)] for n in range(args.screens)]
-        with common.Cluster(url, processes=1, nginx=False, workdir=work / "cluster") as cluster:
+        env = {}
+        if args.requests_at_once is not None:
+            env["REQUESTS_AT_ONCE"] = str(args.requests_at_once)
+        with common.Cluster(
+            url, processes=1, nginx=False, workdir=work / "cluster", env=env
+        ) as cluster:
             card = f"{cluster.url}/posts/{world['post_id']}/card"
             for cookie in pupils:  # every pupil's first request (user load, caches) done
                 _get(card, cookie)
@@ -83,8 +96,10 @@ def main(argv: list[str] | None = None) -> None:
                 medians.append(times[len(times) // 2])
                 lasts.append(times[-1])
                 time.sleep(0.5)
+    at_once = "as deployed" if args.requests_at_once is None else args.requests_at_once
     print(
-        f"{args.engine}, one process: one pupil's card alone {alone:.1f} ms; "
+        f"{args.engine}, one process (requests at once: {at_once}): one pupil's card alone "
+        f"{alone:.1f} ms; "
         f"{args.screens} screens at once (medians of {args.bursts} bursts): first answer "
         f"{statistics.median(firsts):.0f} ms, median {statistics.median(medians):.0f} ms, "
         f"last {statistics.median(lasts):.0f} ms"

@@ -499,7 +499,8 @@ def server_environment(
     env_name: str = "production",
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of an app server: its database, its Redis (or none), production mode."""
+    """The environment of an app server: its database, its Redis (or none), production mode,
+    page requests two at a time as deploy/start.sh runs them (`extra` may say otherwise)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -512,6 +513,7 @@ def server_environment(
         ASYNC_MODE=async_mode,
         PYTHONUNBUFFERED="1",
         LOG_JSON="true",
+        REQUESTS_AT_ONCE="2",
     )
     if redis:
         env["REDIS_URL"] = redis

@@ -26,6 +26,7 @@ RUN_DIR="${RUN_DIR:-$APP_DIR/instance/run}"
 LOG_DIR="${LOG_DIR:-$APP_DIR/instance/log}"
 READY_TIMEOUT="${READY_TIMEOUT:-60}"
 export TRUSTED_PROXIES="${TRUSTED_PROXIES:-1}"  # nginx in front: trust one X-Forwarded-For hop
+export REQUESTS_AT_ONCE="${REQUESTS_AT_ONCE:-2}"  # nginx buffers uploads: pages in turn, 2 at once
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 
 port_of() { echo $((BASE_PORT + $1 - 1)); }

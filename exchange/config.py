@@ -43,6 +43,7 @@ class Settings:
     shutdown_grace_seconds: float = 15.0
     crash_at: str | None = None  # test-only fault hook (exchange/rooms/live/faults.py)
     socketio_channel: str = "linking-exchange"
+    requests_at_once: int = 0  # 0: no cap (exchange/slots.py)
 
 
 def read_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -73,7 +74,16 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=float(environ.get("SHUTDOWN_GRACE_SECONDS") or 15),
         crash_at=environ.get("EXCHANGE_CRASH_AT") or None,
         socketio_channel=environ.get("SOCKETIO_CHANNEL") or "linking-exchange",
+        requests_at_once=_count(environ, "REQUESTS_AT_ONCE"),
     )
+
+
+def _count(environ: dict[str, str], name: str) -> int:
+    """A whole number of at least 0 (unset or empty: 0), or a ConfigError naming the setting."""
+    value = (environ.get(name) or "0").strip()
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number, 0 or more (it is {value!r})")
+    return int(value)
 
 
 def _normalise_db_url(url: str) -> str:
@@ -130,6 +140,7 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "SHUTDOWN_GRACE_SECONDS": settings.shutdown_grace_seconds,
         "EXCHANGE_CRASH_AT": settings.crash_at,
         "SOCKETIO_CHANNEL": settings.socketio_channel,
+        "REQUESTS_AT_ONCE": settings.requests_at_once,
         "API_TITLE": "Linking Exchange API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -14,6 +14,7 @@ from exchange.config import ROOT
 from exchange.extensions import api, csrf, csrf_token, db, limiter, login_manager, socketio
 from exchange.pooling import init_connection_checks
 from exchange.prepared import init_prepared_statements
+from exchange.slots import RequestSlots
 
 SOCKET_BUFFER_BYTES = 64 * 1024
 
@@ -77,6 +78,9 @@ def init_socketio(app: Flask) -> None:
         engineio_logger=False,
     )
     app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
+    if app.config.get("REQUESTS_AT_ONCE"):
+        # Pages in turn, a few at a time, behind the proxy (exchange/slots.py).
+        app.wsgi_app = RequestSlots(app.wsgi_app, app.config["REQUESTS_AT_ONCE"])  # type: ignore[method-assign]
 
 
 class NoWebSocketCompression:

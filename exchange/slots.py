@@ -1,0 +1,59 @@
+"""At most REQUESTS_AT_ONCE page requests run in a process at a time; the others wait their turn.
+
+Under gevent a request gives way to the others every time it waits for PostgreSQL. When many
+requests arrive together they all progress a little at a time and all finish near the end of
+the burst. That is what happens when a teacher approves a post: every screen following the
+space asks for its card at the same moment (static/js/space.js). With 60 screens on one
+process (`python -m bench.card_burst --engine postgres --requests-at-once 0`, medians of ten
+bursts) the first card answered after about 155 ms, the median after 350 and the last after
+470. Two requests at a time, first come first served, answered after about 26, 195 and 360 ms:
+two keep the CPU busy while one of them waits for the database. On SQLite a request hardly
+ever gives way, so the cap changes little there.
+
+Left out of the count: Socket.IO (its WebSockets and long polls are held open for minutes),
+the health and metrics endpoints (a probe must not queue behind pages), and static files.
+A request holds its place while the app builds the answer, including reading an upload's
+body. That is quick behind nginx, which receives the whole body before passing the request
+on (deploy/nginx/), and slow straight from a tablet. So the cap is for a process behind the
+proxy: deploy/start.sh sets it, and the default (0) leaves requests uncapped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# Paths that never wait for a place.
+UNCOUNTED = ("/socket.io", "/healthz", "/readyz", "/metrics", "/static/")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class RequestSlots:
+    """WSGI middleware: run `wsgi_app` for at most `slots` counted requests at once, in the
+    order they arrived. The place is given back when the app returns its answer (before the
+    body is sent), or raises."""
+
+    def __init__(self, wsgi_app: WsgiApp, slots: int) -> None:
+        if slots < 1:
+            raise ValueError("RequestSlots needs at least one slot")
+        self.wsgi_app = wsgi_app
+        self.slots = slots
+        # Made at the first request, when the async mode has certainly patched threading: a
+        # semaphore made from unpatched locks would block the whole gevent hub while it waits.
+        self._places: threading.Semaphore | None = None
+        self._making = threading.Lock()
+
+    def _semaphore(self) -> threading.Semaphore:
+        if self._places is None:
+            with self._making:
+                if self._places is None:
+                    self._places = threading.BoundedSemaphore(self.slots)
+        return self._places
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO", "").startswith(UNCOUNTED):
+            return self.wsgi_app(environ, start_response)
+        with self._semaphore():
+            return self.wsgi_app(environ, start_response)
