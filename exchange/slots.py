@@ -12,6 +12,12 @@ ever gives way, so the cap changes little there.
 
 Left out of the count: Socket.IO (its WebSockets and long polls are held open for minutes),
 the health and metrics endpoints (a probe must not queue behind pages), and static files.
+
+A request waits for a place for at most PLACE_WAIT_SECONDS, then runs anyway. The cap orders a
+burst of ordinary pages (the last of 60 cards waited about 0.35 s); it must not turn an
+outage into a hang. While the database cannot be reached, each request may wait seconds for
+a connection before it answers 503, and with a hard cap of two the others would queue behind
+those waits.
 A request holds its place while the app builds the answer, including reading an upload's
 body. That is quick behind nginx, which receives the whole body before passing the request
 on (deploy/nginx/), and slow straight from a tablet. So the cap is for a process behind the
@@ -26,20 +32,25 @@ from typing import Any
 
 # Paths that never wait for a place.
 UNCOUNTED = ("/socket.io", "/healthz", "/readyz", "/metrics", "/static/")
+# The longest a request waits for a place before it runs without one.
+PLACE_WAIT_SECONDS = 1.0
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class RequestSlots:
     """WSGI middleware: run `wsgi_app` for at most `slots` counted requests at once, in the
-    order they arrived. The place is given back when the app returns its answer (before the
-    body is sent), or raises."""
+    order they arrived; one that has waited `wait_seconds` for a place runs without one. The
+    place is given back when the app returns its answer (before the body is sent), or raises."""
 
-    def __init__(self, wsgi_app: WsgiApp, slots: int) -> None:
+    def __init__(
+        self, wsgi_app: WsgiApp, slots: int, wait_seconds: float = PLACE_WAIT_SECONDS
+    ) -> None:
         if slots < 1:
             raise ValueError("RequestSlots needs at least one slot")
         self.wsgi_app = wsgi_app
         self.slots = slots
+        self.wait_seconds = wait_seconds
         # Made at the first request, when the async mode has certainly patched threading: a
         # semaphore made from unpatched locks would block the whole gevent hub while it waits.
         self._places: threading.Semaphore | None = None
@@ -55,5 +66,10 @@ class RequestSlots:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO", "").startswith(UNCOUNTED):
             return self.wsgi_app(environ, start_response)
-        with self._semaphore():
+        places = self._semaphore()
+        placed = places.acquire(timeout=self.wait_seconds)
+        try:
             return self.wsgi_app(environ, start_response)
+        finally:
+            if placed:
+                places.release()

@@ -61,7 +61,7 @@ def wait_until(condition: Any) -> None:
 
 def test_no_more_than_the_slots_run_at_once_and_every_request_is_answered():
     held = HeldApp()
-    capped = RequestSlots(held, 2)
+    capped = RequestSlots(held, 2, wait_seconds=30)  # longer than the test: the cap holds
     threads = in_threads(capped, [f"/posts/{n}/card" for n in range(6)])
     wait_until(lambda: held.running == 2)
     threading.Event().wait(0.1)  # give the others every chance to get in
@@ -93,6 +93,24 @@ def test_a_request_that_fails_gives_its_place_back():
     with pytest.raises(RuntimeError, match="the page failed"):
         call(capped, "/boom")
     assert call(capped, "/queue") == [b"/queue"]  # would wait forever had the place been kept
+
+
+def test_a_request_that_waited_too_long_for_a_place_runs_anyway():
+    """An outage must not become a hang: requests stuck waiting for the database (or anything
+    slow) hold their places, and the next one runs after waiting at most wait_seconds."""
+    held = HeldApp()
+    capped = RequestSlots(held, 1, wait_seconds=0.2)
+    threads = in_threads(capped, ["/links/1/space"])
+    wait_until(lambda: held.running == 1)
+    late = in_threads(capped, ["/queue"])
+    wait_until(lambda: held.running == 2)  # ran beside the stuck one, without a place
+    held.release.set()
+    for thread in threads + late:
+        thread.join(5)
+    assert held.most == 2 and held.running == 0
+    # The stuck request gave its place back, and the one that ran without one took none.
+    assert capped._semaphore().acquire(timeout=0)
+    assert not capped._semaphore().acquire(timeout=0)
 
 
 def test_a_cap_of_no_places_is_refused():
