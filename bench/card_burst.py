@@ -1,14 +1,17 @@
 """What a class's screens cost the server when a post reaches them: the card fetches' burst.
 
 `python -m bench.card_burst [--engine sqlite|postgres] [--screens 60] [--bursts 10]
-[--requests-at-once N]`: builds bench_http's year of data, serves it from one gunicorn process
-(gevent, as deployed: two page requests at a time, exchange/slots.py; `--requests-at-once 0`
-for no cap) and then,
+[--requests-at-once N] [--wrk]`: builds bench_http's year of data, serves it from one
+gunicorn process (gevent, as deployed: two page requests at a time, exchange/slots.py;
+`--requests-at-once 0` for no cap) and then,
 `bursts` times, has `screens` pupils ask for the same post's card at the same moment, as every
 screen following the space does when `item_approved` reaches it (static/js/space.js fetches
 `/posts/<id>/card`: cards are rendered by the server, each as its viewer sees it). Prints the
 median over the bursts of the first, the median and the last answer's time from the burst's
 start, and one user's card alone for comparison.
+
+With `--wrk`, also wrk's closed loop of 50 connections for 10 s on the pupil's space, after a
+5 s warm-up, against the same server: how the cap shares a saturated process.
 
 Socket delivery (`bench exchange`) ends when the event reaches a screen; the post shows on it
 once this fetch answers, so for the last screens of a class the burst is most of the wait.
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="the servers' REQUESTS_AT_ONCE (default: as deployed, 2; 0: no cap)",
     )
+    parser.add_argument("--wrk", action="store_true", help="also saturate the space with wrk")
     args = parser.parse_args(argv)
     with common.workdir("bench-cardburst-") as work:
         url = common.database_url(args.engine, work, "cardburst")
@@ -96,6 +100,10 @@ def main(argv: list[str] | None = None) -> None:
                 medians.append(times[len(times) // 2])
                 lasts.append(times[-1])
                 time.sleep(0.5)
+            if args.wrk:
+                space = f"{cluster.url}/links/{world['link_id']}/space"
+                common.wrk(space, connections=50, duration_s=5, cookies=pupils)
+                saturated = common.wrk(space, connections=50, duration_s=10, cookies=pupils)
     at_once = "as deployed" if args.requests_at_once is None else args.requests_at_once
     print(
         f"{args.engine}, one process (requests at once: {at_once}): one pupil's card alone "
@@ -104,6 +112,12 @@ def main(argv: list[str] | None = None) -> None:
         f"{statistics.median(firsts):.0f} ms, median {statistics.median(medians):.0f} ms, "
         f"last {statistics.median(lasts):.0f} ms"
     )
+    if args.wrk:
+        print(
+            f"  wrk, 50 connections on the space: {saturated['rps']:.1f} req/s, p50 "
+            f"{saturated['p50']:.0f}, p90 {saturated['p90']:.0f}, p99 {saturated['p99']:.0f}, "
+            f"max {saturated['max']:.0f} ms, {saturated['errors']:.0f} errors"
+        )
 
 
 if __name__ == "__main__":

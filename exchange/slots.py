@@ -27,6 +27,7 @@ proxy: deploy/start.sh sets it, and the default (0) leaves requests uncapped.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,6 +37,45 @@ UNCOUNTED = ("/socket.io", "/healthz", "/readyz", "/metrics", "/static/")
 PLACE_WAIT_SECONDS = 1.0
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class Places:
+    """`count` places handed out first come, first served.
+
+    A freed place goes straight to the request that has waited longest. A semaphore would let
+    a request arriving just then take it first, and under a steady stream of arrivals the one
+    that waited could wait until it gave up. The locks and events are made by the caller's
+    threading module, so under gevent or eventlet (which patch it) waiting yields to the hub.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._lock = threading.Lock()
+        self._free = count
+        self._queue: deque[threading.Event] = deque()
+
+    def take(self, timeout: float) -> bool:
+        """Take a place, waiting at most `timeout` seconds; False if none came in time."""
+        with self._lock:
+            if self._free and not self._queue:
+                self._free -= 1
+                return True
+            turn = threading.Event()
+            self._queue.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait ended
+                return True
+            self._queue.remove(turn)
+            return False
+
+    def give_back(self) -> None:
+        """Free a place: to the longest waiting request, or back to the pool."""
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()
+            else:
+                self._free += 1
 
 
 class RequestSlots:
@@ -51,25 +91,26 @@ class RequestSlots:
         self.wsgi_app = wsgi_app
         self.slots = slots
         self.wait_seconds = wait_seconds
-        # Made at the first request, when the async mode has certainly patched threading: a
-        # semaphore made from unpatched locks would block the whole gevent hub while it waits.
-        self._places: threading.Semaphore | None = None
+        # Made at the first request, when the async mode has certainly patched threading:
+        # places made from unpatched locks would block the whole gevent hub while they wait.
+        self._places: Places | None = None
         self._making = threading.Lock()
 
-    def _semaphore(self) -> threading.Semaphore:
+    def places(self) -> Places:
+        """The process's places (made at the first request)."""
         if self._places is None:
             with self._making:
                 if self._places is None:
-                    self._places = threading.BoundedSemaphore(self.slots)
+                    self._places = Places(self.slots)
         return self._places
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO", "").startswith(UNCOUNTED):
             return self.wsgi_app(environ, start_response)
-        places = self._semaphore()
-        placed = places.acquire(timeout=self.wait_seconds)
+        places = self.places()
+        placed = places.take(self.wait_seconds)
         try:
             return self.wsgi_app(environ, start_response)
         finally:
             if placed:
-                places.release()
+                places.give_back()

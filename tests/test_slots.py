@@ -9,7 +9,7 @@ import pytest
 
 from exchange import create_app
 from exchange.config import ConfigError, read_settings
-from exchange.slots import RequestSlots
+from exchange.slots import Places, RequestSlots
 
 
 class HeldApp:
@@ -109,8 +109,43 @@ def test_a_request_that_waited_too_long_for_a_place_runs_anyway():
         thread.join(5)
     assert held.most == 2 and held.running == 0
     # The stuck request gave its place back, and the one that ran without one took none.
-    assert capped._semaphore().acquire(timeout=0)
-    assert not capped._semaphore().acquire(timeout=0)
+    assert capped.places().take(timeout=0)
+    assert not capped.places().take(timeout=0)
+
+
+def test_a_freed_place_goes_to_the_request_that_waited_longest():
+    """First come, first served: the waiting requests get places in the order they came, and
+    one arriving just as a place is freed does not take it from them."""
+    places = Places(1)
+    assert places.take(timeout=0)  # the place is in use
+    order: list[str] = []
+
+    def wait_then_note(name: str) -> None:
+        assert places.take(timeout=5)
+        order.append(name)
+
+    first = threading.Thread(target=wait_then_note, args=("waited longest",))
+    first.start()
+    wait_until(lambda: len(places._queue) == 1)
+    second = threading.Thread(target=wait_then_note, args=("came next",))
+    second.start()
+    wait_until(lambda: len(places._queue) == 2)
+    places.give_back()
+    assert places.take(timeout=0) is False  # the newcomer finds the place handed over
+    first.join(5)
+    assert order == ["waited longest"]
+    places.give_back()  # the first one is done
+    second.join(5)
+    assert order == ["waited longest", "came next"]
+
+
+def test_a_place_handed_over_as_the_wait_ends_is_not_lost():
+    places = Places(1)
+    assert places.take(timeout=0)
+    assert places.take(timeout=0.05) is False  # gave up: out of the queue
+    assert not places._queue
+    places.give_back()  # nobody waits: the place is free again
+    assert places.take(timeout=0) and not places.take(timeout=0)
 
 
 def test_a_cap_of_no_places_is_refused():
