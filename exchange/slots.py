@@ -6,18 +6,20 @@ the burst. That is what happens when a teacher approves a post: every screen fol
 space asks for its card at the same moment (static/js/space.js). With 60 screens on one
 process (`python -m bench.card_burst --engine postgres --requests-at-once 0`, medians of ten
 bursts) the first card answered after about 155 ms, the median after 350 and the last after
-470. Two requests at a time, first come first served, answered after about 26, 195 and 360 ms:
-two keep the CPU busy while one of them waits for the database. On SQLite a request hardly
-ever gives way, so the cap changes little there.
+470. Two requests at a time, first come first served, answered after about 25, 170 and 300 ms:
+two keep the CPU busy while one of them waits for the database. At saturation (wrk, 50
+connections) the slowest answers came after about one second instead of two to six. On
+SQLite a request hardly ever gives way, so the cap changes little there.
 
 Left out of the count: Socket.IO (its WebSockets and long polls are held open for minutes),
 the health and metrics endpoints (a probe must not queue behind pages), and static files.
 
 A request waits for a place for at most PLACE_WAIT_SECONDS, then runs anyway. The cap orders a
-burst of ordinary pages (the last of 60 cards waited about 0.35 s); it must not turn an
+burst of ordinary pages (the last of 60 cards waited about 0.3 s); it must not turn an
 outage into a hang. While the database cannot be reached, each request may wait seconds for
 a connection before it answers 503, and with a hard cap of two the others would queue behind
 those waits.
+
 A request holds its place while the app builds the answer, including reading an upload's
 body. That is quick behind nginx, which receives the whole body before passing the request
 on (deploy/nginx/), and slow straight from a tablet. So the cap is for a process behind the
