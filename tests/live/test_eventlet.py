@@ -3,6 +3,9 @@ exercised by the crash and multi-process tests)."""
 
 from __future__ import annotations
 
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import pytest
@@ -19,7 +22,14 @@ def test_chat_presence_and_approval_on_an_eventlet_server(app, world, database_u
     live = f"live:{session.id}"
     cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
     with ExitStack() as stack:
-        server = ServerProcess(database_url, async_mode="eventlet", log_path=tmp_path / "s.log")
+        # One page request at a time (exchange/slots.py): its places must wait cooperatively
+        # under eventlet too, or the pages asked at once below would never be answered.
+        server = ServerProcess(
+            database_url,
+            async_mode="eventlet",
+            log_path=tmp_path / "s.log",
+            env={"REQUESTS_AT_ONCE": "1"},
+        )
         stack.callback(server.stop)
         server.start(timeout=90)
 
@@ -42,3 +52,15 @@ def test_chat_presence_and_approval_on_an_eventlet_server(app, world, database_u
                 for s in partner.signals
             )
         )
+
+        def page(_n: int) -> int:
+            with urllib.request.urlopen(server.url + "/sign-in", timeout=30) as answer:  # noqa: S310
+                answer.read()
+                return answer.status
+
+        # Waiting for a place must yield: a blocking wait would stall the whole process for up
+        # to a second (PLACE_WAIT_SECONDS) per waiting request, a dozen seconds in all.
+        started = time.monotonic()
+        with ThreadPoolExecutor(6) as pool:
+            assert list(pool.map(page, range(12))) == [200] * 12
+        assert time.monotonic() - started < 5
