@@ -9,7 +9,8 @@ runs during the approvals (`--gc deployed`: exchange.serve.tune_gc, as a server 
 `--checkpoint off` stops SQLite's automatic WAL checkpoints, to see what they add to the
 slowest approvals. Then an approval's three facts published one at a time and together
 (realtime.publish_all), with the commit, alternating in blocks. On PostgreSQL it also prints the
-floor of a statement here: a bare `SELECT 1` round trip and a one-row commit through psycopg.
+floor of a statement here: a bare `SELECT 1` round trip and a one-row commit through psycopg,
+and seven round trips on a connection left idle for 0.2 s first.
 `--profile`: a pyinstrument profile.
 """
 
@@ -31,8 +32,10 @@ def _percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def postgres_floor(url: str, repeats: int = 300) -> tuple[float, float]:
-    """Median milliseconds of a bare `SELECT 1` round trip and of a one-row commit."""
+def postgres_floor(url: str, repeats: int = 300) -> tuple[float, float, float]:
+    """Median milliseconds of a bare `SELECT 1` round trip and of a one-row commit, back to
+    back, and of seven round trips on a connection idle for 0.2 s first (as a served approval
+    finds it at a teacher's pace)."""
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
@@ -49,9 +52,16 @@ def postgres_floor(url: str, repeats: int = 300) -> tuple[float, float]:
             started = time.perf_counter()
             connection.commit()
             commits.append((time.perf_counter() - started) * 1000)
+        after_idle = []
+        for _ in range(40):
+            time.sleep(0.2)
+            started = time.perf_counter()
+            for _ in range(7):
+                connection.execute("SELECT 1").fetchall()
+            after_idle.append((time.perf_counter() - started) * 1000)
         connection.execute("DROP TABLE floor_probe")
         connection.commit()
-    return statistics.median(trips), statistics.median(commits)
+    return statistics.median(trips), statistics.median(commits), statistics.median(after_idle)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -156,8 +166,11 @@ def _measure(args: argparse.Namespace, work: Path) -> None:
         f"{all_wall:.3f} ms wall"
     )
     if args.engine == "postgres":
-        trip, commit = postgres_floor(url)
-        print(f"postgres floor: SELECT 1 round trip {trip:.3f} ms, one-row commit {commit:.3f} ms")
+        trip, commit, idle_seven = postgres_floor(url)
+        print(
+            f"postgres floor: SELECT 1 round trip {trip:.3f} ms, one-row commit {commit:.3f} ms; "
+            f"seven round trips after 0.2 s idle {idle_seven:.3f} ms"
+        )
 
 
 def publish_cost(app: Any, blocks: int = 20, each: int = 50) -> list[tuple[float, float]]:

@@ -23,21 +23,9 @@ import argparse
 import statistics
 import threading
 import time
-import urllib.request
 from typing import Any
 
 from bench import bench_http, common
-
-
-def _get(url: str, cookie: str) -> float:
-    """Milliseconds to fetch `url` as the holder of `cookie` (the whole answer read)."""
-    started = time.perf_counter()
-    ask = urllib.request.Request(url, headers={"Cookie": cookie})
-    with urllib.request.urlopen(ask, timeout=60) as answer:  # noqa: S310 - loopback only
-        answer.read()
-        if answer.status != 200:
-            raise RuntimeError(f"{url} answered {answer.status}")
-    return (time.perf_counter() - started) * 1000
 
 
 def burst(url: str, cookies: list[str]) -> list[float]:
@@ -49,7 +37,7 @@ def burst(url: str, cookies: list[str]) -> list[float]:
 
     def ask(cookie: str) -> None:
         gate.wait()
-        _get(url, cookie)
+        common.page_ms(url, cookie)
         with lock:
             done.append((time.perf_counter() - started[0]) * 1000)
 
@@ -91,8 +79,10 @@ def main(argv: list[str] | None = None) -> None:
         ) as cluster:
             card = f"{cluster.url}/posts/{world['post_id']}/card"
             for cookie in pupils:  # every pupil's first request (user load, caches) done
-                _get(card, cookie)
-            alone = statistics.median(_get(card, pupils[n % len(pupils)]) for n in range(30))
+                common.page_ms(card, cookie)
+            alone = statistics.median(
+                common.page_ms(card, pupils[n % len(pupils)]) for n in range(30)
+            )
             firsts, medians, lasts = [], [], []
             for _ in range(args.bursts):
                 times = burst(card, cookies)

@@ -1158,6 +1158,20 @@ class Swarm:
 # --------------------------------------------------------------------------- load generators
 
 
+def page_ms(url: str, cookie: str, timeout: float = 60) -> float:
+    """Milliseconds to fetch `url` as the holder of `cookie`, the whole answer read; it must
+    answer 200."""
+    import urllib.request
+
+    started = time.perf_counter()
+    ask = urllib.request.Request(url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(ask, timeout=timeout) as answer:  # noqa: S310 - loopback only
+        answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"{url} answered {answer.status}")
+    return (time.perf_counter() - started) * 1000
+
+
 def wrk_binary() -> str | None:
     """Where wrk is, if installed (apt-get install wrk)."""
     return shutil.which("wrk")

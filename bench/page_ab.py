@@ -15,22 +15,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-import urllib.request
 from pathlib import Path
 
 from bench import bench_http, common, page_cost
-
-
-def _get(url: str, cookie: str) -> float:
-    """Milliseconds for one page, which must answer 200."""
-    started = time.perf_counter()
-    ask = urllib.request.Request(url, headers={"Cookie": cookie})
-    with urllib.request.urlopen(ask, timeout=30) as answer:  # noqa: S310 - loopback
-        answer.read()
-        if answer.status != 200:
-            raise RuntimeError(f"{url} answered {answer.status}")
-    return (time.perf_counter() - started) * 1000
 
 
 def one_round(
@@ -48,13 +35,13 @@ def one_round(
         for page, (path, cookie) in page_cost.pages(world).items():
             for server in servers.values():
                 for _ in range(warm):  # every pooled connection prepares the page's statements
-                    _get(server.url + path, cookie)
+                    common.page_ms(server.url + path, cookie)
             for side in sides:
                 times[side][page] = []
             order = list(sides)
             for i in range(n):
                 for side in order if i % 2 == 0 else order[::-1]:
-                    times[side][page].append(_get(servers[side].url + path, cookie))
+                    times[side][page].append(common.page_ms(servers[side].url + path, cookie))
         return times
     finally:
         for server in servers.values():

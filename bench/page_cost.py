@@ -223,16 +223,12 @@ def served(url: str, world: dict[str, Any], n: int = 30, warm: int = 60) -> None
     user in turn: the median millions of instructions all of the process's PostgreSQL
     backends spent on a request, and the median wall time. `warm` requests first, so every
     pooled connection has run the page's statements often enough to prepare them."""
-    import urllib.request
-
     import psycopg
 
     with common.Cluster(url, processes=1) as cluster:
 
         def get(path: str, cookie: str) -> None:
-            ask = urllib.request.Request(cluster.url + path, headers={"Cookie": cookie})
-            with urllib.request.urlopen(ask, timeout=30) as answer:  # noqa: S310 - loopback
-                answer.read()
+            common.page_ms(cluster.url + path, cookie)
 
         with psycopg.connect(url, autocommit=True) as conn:
             for name, (path, cookie) in pages(world).items():

@@ -69,7 +69,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         public_origin=environ.get("PUBLIC_ORIGIN") or None,
         log_json=_bool(environ.get("LOG_JSON"), default=env != "development"),
         node_name=environ.get("NODE_NAME") or None,
-        trusted_proxies=int(environ.get("TRUSTED_PROXIES") or 0),
+        trusted_proxies=_count(environ, "TRUSTED_PROXIES"),
         metrics_token=environ.get("METRICS_TOKEN") or None,
         shutdown_grace_seconds=float(environ.get("SHUTDOWN_GRACE_SECONDS") or 15),
         crash_at=environ.get("EXCHANGE_CRASH_AT") or None,

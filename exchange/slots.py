@@ -93,26 +93,16 @@ class RequestSlots:
         self.wsgi_app = wsgi_app
         self.slots = slots
         self.wait_seconds = wait_seconds
-        # Made at the first request, when the async mode has certainly patched threading:
-        # places made from unpatched locks would block the whole gevent hub while they wait.
-        self._places: Places | None = None
-        self._making = threading.Lock()
-
-    def places(self) -> Places:
-        """The process's places (made at the first request)."""
-        if self._places is None:
-            with self._making:
-                if self._places is None:
-                    self._places = Places(self.slots)
-        return self._places
+        # The app is built after the async mode patched threading (exchange.serve patches
+        # first; deploy/gunicorn.conf.py never preloads), so these places wait cooperatively.
+        self.places = Places(slots)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO", "").startswith(UNCOUNTED):
             return self.wsgi_app(environ, start_response)
-        places = self.places()
-        placed = places.take(self.wait_seconds)
+        placed = self.places.take(self.wait_seconds)
         try:
             return self.wsgi_app(environ, start_response)
         finally:
             if placed:
-                places.give_back()
+                self.places.give_back()

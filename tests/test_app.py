@@ -34,6 +34,14 @@ def test_unknown_async_mode_is_refused():
         read_settings({"ASYNC_MODE": "tornado"})
 
 
+@pytest.mark.parametrize("value", ["-1", "one", "1.0"])
+def test_a_bad_trusted_proxies_is_refused_by_name(value):
+    """Counted like REQUESTS_AT_ONCE (it was a bare ValueError, or a negative count taken as
+    given)."""
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES must be a whole number"):
+        read_settings({"TRUSTED_PROXIES": value})
+
+
 def test_postgres_urls_use_psycopg_3():
     settings = read_settings({"DATABASE_URL": "postgresql://u@h/db"})
     assert settings.database_url == "postgresql+psycopg://u@h/db"

@@ -10,6 +10,7 @@ import pytest
 from exchange import create_app
 from exchange.config import ConfigError, read_settings
 from exchange.slots import Places, RequestSlots
+from tests.live.client import wait_until
 
 
 class HeldApp:
@@ -51,19 +52,11 @@ def in_threads(app: Any, paths: list[str]) -> list[threading.Thread]:
     return threads
 
 
-def wait_until(condition: Any) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        threading.Event().wait(0.01)
-    raise AssertionError("timed out")
-
-
 def test_no_more_than_the_slots_run_at_once_and_every_request_is_answered():
     held = HeldApp()
     capped = RequestSlots(held, 2, wait_seconds=30)  # longer than the test: the cap holds
     threads = in_threads(capped, [f"/posts/{n}/card" for n in range(6)])
-    wait_until(lambda: held.running == 2)
+    assert wait_until(lambda: held.running == 2, timeout=5, interval=0.01)
     threading.Event().wait(0.1)  # give the others every chance to get in
     assert held.running == 2 and len(held.started) == 2
     held.release.set()
@@ -76,7 +69,7 @@ def test_sockets_health_checks_and_static_files_never_wait_for_a_place():
     held = HeldApp()
     capped = RequestSlots(held, 1)
     threads = in_threads(capped, ["/links/1/space"])
-    wait_until(lambda: held.running == 1)
+    assert wait_until(lambda: held.running == 1, timeout=5, interval=0.01)
     # The one place is taken, and these still go straight through.
     assert call(capped, "/healthz") == [b"/healthz"]
     assert call(capped, "/socket.io/") == [b"/socket.io/"]
@@ -101,16 +94,17 @@ def test_a_request_that_waited_too_long_for_a_place_runs_anyway():
     held = HeldApp()
     capped = RequestSlots(held, 1, wait_seconds=0.2)
     threads = in_threads(capped, ["/links/1/space"])
-    wait_until(lambda: held.running == 1)
+    assert wait_until(lambda: held.running == 1, timeout=5, interval=0.01)
     late = in_threads(capped, ["/queue"])
-    wait_until(lambda: held.running == 2)  # ran beside the stuck one, without a place
+    # It ran beside the stuck one, without a place.
+    assert wait_until(lambda: held.running == 2, timeout=5, interval=0.01)
     held.release.set()
     for thread in threads + late:
         thread.join(5)
     assert held.most == 2 and held.running == 0
     # The stuck request gave its place back, and the one that ran without one took none.
-    assert capped.places().take(timeout=0)
-    assert not capped.places().take(timeout=0)
+    assert capped.places.take(timeout=0)
+    assert not capped.places.take(timeout=0)
 
 
 def test_a_freed_place_goes_to_the_request_that_waited_longest():
@@ -126,10 +120,10 @@ def test_a_freed_place_goes_to_the_request_that_waited_longest():
 
     first = threading.Thread(target=wait_then_note, args=("waited longest",))
     first.start()
-    wait_until(lambda: len(places._queue) == 1)
+    assert wait_until(lambda: len(places._queue) == 1, timeout=5, interval=0.01)
     second = threading.Thread(target=wait_then_note, args=("came next",))
     second.start()
-    wait_until(lambda: len(places._queue) == 2)
+    assert wait_until(lambda: len(places._queue) == 2, timeout=5, interval=0.01)
     places.give_back()
     assert places.take(timeout=0) is False  # the newcomer finds the place handed over
     first.join(5)
